@@ -1,0 +1,56 @@
+# Cabinet — two commands: `make run` and `make test`. Every target bootstraps what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export PLAYWRIGHT_BROWSERS_PATH := 0
+
+.PHONY: run serve test lint bench init browser-deps clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install whenever the pinned dependencies change.
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+init: $(VENV)/.installed
+	$(FLASK) init
+	$(FLASK) seed-demo --if-empty
+	@$(FLASK) demo-accounts
+
+# Set everything up, then serve on http://localhost:$(PORT).
+run: init
+	@echo "Cabinet : http://localhost:$(PORT)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production-like serving: gunicorn, one sync worker per core (docs/operations.md).
+serve: init
+	$(BIN)/gunicorn --workers $$(nproc) --bind $(HOST):$(PORT) app:app
+
+# Debian's chromium (never a downloaded browser) and poppler for the PDF checks.
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! command -v pdfinfo >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium poppler-utils fonts-liberation >/dev/null; \
+	  else echo "Installez chromium et poppler-utils (apt-get install chromium poppler-utils)."; exit 1; fi; \
+	fi
+
+test: $(VENV)/.installed browser-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-output

@@ -1,0 +1,3 @@
+from cabinet import create_app
+
+app = create_app()

@@ -1,0 +1,166 @@
+"""Cabinet: patient management for a French liberal practice, by the CNIL référentiel."""
+
+import hashlib
+import hmac
+import secrets
+
+from flask import Flask, render_template, request
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from htmx_flask import Htmx
+
+from cabinet import config, db, keys, security
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    settings = config.load(overrides)
+    app = Flask(
+        __name__,
+        template_folder=str(config.ROOT / "templates"),
+        static_folder=str(config.ROOT / "static"),
+        instance_path=str(settings["INSTANCE_PATH"]),
+    )
+    app.config.update(settings)
+    open_stores(app)
+
+    Htmx(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    _register_request_pipeline(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_templates(app)
+
+    from cabinet import cli
+
+    cli.init_app(app)
+    return app
+
+
+def open_stores(app: Flask, create: bool = False) -> None:
+    """Load the keys and open the encrypted database, or refuse to start with one message.
+
+    A database without its key, or a key that does not open it, stops here:
+    nothing ever creates a fresh database over an existing one.
+    """
+    keys_dir = app.config["KEYS_PATH"]
+    path = app.config["DATABASE_PATH"]
+    try:
+        db_key = keys.load(keys_dir, "database")
+        audit_key = keys.load(keys_dir, "audit")
+    except keys.KeyMaterialError as exc:
+        raise db.StartupError(str(exc)) from None
+    exists = path.exists() and path.stat().st_size > 0
+    if path.exists() and not exists:
+        raise db.StartupError(f"Le fichier {path} est vide : restaurez une sauvegarde.")
+    if exists and (db_key is None or audit_key is None):
+        missing = "de la base" if db_key is None else "du journal (audit)"
+        raise db.StartupError(
+            f"La base {path} existe mais la clé {missing} est introuvable "
+            f"(dossier {keys_dir} ou variable d'environnement). Sans elle les données sont "
+            "illisibles : restaurez la clé depuis votre sauvegarde des clés (docs/operations.md)."
+        )
+    if create and not exists:
+        # Only `flask init` gets here: connecting creates the encrypted file.
+        db.configure(db.database, path, db_key)
+        db.database.connect(reuse_if_open=True)
+        exists = True
+    app.config["DATABASE_READY"] = exists
+    app.secret_key = _derive(db_key, b"flask session") if db_key else secrets.token_hex(32)
+    app.extensions["cabinet.audit_key"] = bytes.fromhex(audit_key) if audit_key else None
+    if exists:
+        db.configure(db.database, path, db_key)
+        db.check_readable(db.database, "la base active")
+
+
+def _derive(hex_key: str, label: bytes) -> str:
+    # A purpose-bound subkey, so the database key itself never signs a cookie.
+    return hmac.new(bytes.fromhex(hex_key), label, hashlib.sha256).hexdigest()
+
+
+def _register_request_pipeline(app: Flask) -> None:
+    @app.before_request
+    def _require_initialised_instance():
+        if not app.config["DATABASE_READY"] and request.endpoint != "static":
+            return render_template("errors/not_initialised.html"), 503
+        return None
+
+    db.init_app(app)
+    security.init_app(app)
+
+    from cabinet.users.models import User
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        user = User.get_or_none(User.id == int(user_id))
+        return user if user is not None and user.is_active else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from cabinet.auth import bp as auth_bp
+    from cabinet.home import bp as home_bp
+    from cabinet.patients import bp as patients_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(patients_bp, url_prefix="/patients")
+
+
+ERROR_MESSAGES = {
+    400: (
+        "Requête invalide",
+        "La demande n'a pas pu être comprise. Rechargez la page et réessayez.",
+    ),
+    403: ("Accès refusé", "Votre profil ne permet pas d'accéder à cette page."),
+    404: ("Page introuvable", "Cette page n'existe pas, ou plus."),
+    405: ("Action impossible", "Cette action n'est pas permise à cette adresse."),
+    413: ("Envoi trop volumineux", "Les données envoyées dépassent la taille permise."),
+    500: (
+        "Erreur du logiciel",
+        "Une erreur est survenue ; rien n'a été enregistré. L'incident est tracé.",
+    ),
+}
+
+
+def _register_errors(app: Flask) -> None:
+    def render_error(status: int, message: str | None = None):
+        title, text = ERROR_MESSAGES[status]
+        return render_template("errors/error.html", title=title, text=message or text), status
+
+    for status in (400, 403, 404, 405, 413):
+        app.register_error_handler(status, lambda exc, s=status: render_error(s))
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc):
+        return render_error(
+            400, "Le formulaire a expiré ou n'est pas authentique. Rechargez la page et réessayez."
+        )
+
+    @app.errorhandler(500)
+    def _server_error(exc):
+        from flask_login import current_user
+
+        from cabinet.audit import trace
+
+        # Undo the failed request's writes, then keep a durable trace of the error alone.
+        if app.config["DATABASE_READY"]:
+            db.rollback_request()
+            cause = getattr(exc, "original_exception", None) or exc
+            trace(
+                current_user,
+                "system.error",
+                target=request.endpoint or "",
+                detail=type(cause).__name__,
+                outcome="error",
+            )
+        return render_error(500)
+
+
+def _register_templates(app: Flask) -> None:
+    from cabinet import formatting
+
+    formatting.init_app(app)

@@ -1,0 +1,56 @@
+"""Argon2id password hashing (S7), with the cost set in config.py."""
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
+
+MAX_LENGTH = 128  # stated on the forms; longer input is refused, never truncated
+MIN_LENGTH = 12
+
+
+def _hasher() -> PasswordHasher:
+    if has_app_context():
+        config = current_app.config
+        return PasswordHasher(
+            time_cost=config["ARGON2_TIME_COST"],
+            memory_cost=config["ARGON2_MEMORY_KIB"],
+            parallelism=config["ARGON2_PARALLELISM"],
+        )
+    return PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def burn_verification() -> None:
+    """Spend the time of one verification, so a missing login answers as slowly as a wrong one."""
+    verify_password(_dummy_hash(), "not the password")
+
+
+_DUMMY: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    hasher = _hasher()
+    key = f"{hasher.time_cost}:{hasher.memory_cost}:{hasher.parallelism}"
+    if key not in _DUMMY:
+        _DUMMY[key] = hasher.hash("dummy password for timing")
+    return _DUMMY[key]
+
+
+def policy_problems(password: str) -> list[str]:
+    """What a new password lacks, in French (the full CNIL entropy rule lands with S2)."""
+    problems = []
+    if len(password) < MIN_LENGTH:
+        problems.append(f"Au moins {MIN_LENGTH} caractères.")
+    if len(password) > MAX_LENGTH:
+        problems.append(f"Au plus {MAX_LENGTH} caractères.")
+    return problems

@@ -1,0 +1,111 @@
+"""Command-line entry points: `flask --app app <command>`. None prints a key or a password."""
+
+import sys
+
+import click
+from flask import Flask, current_app
+
+from cabinet import db, keys
+
+
+def _fail(message: str):
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("init")
+    def init_command():
+        """Create the keys (0600) and the encrypted database, apply migrations. Idempotent."""
+        from cabinet import open_stores
+
+        config = current_app.config
+        keys_dir = config["KEYS_PATH"]
+        config["INSTANCE_PATH"].mkdir(parents=True, exist_ok=True)
+        config["INSTANCE_PATH"].chmod(0o700)
+        # Keys are only created for stores that do not exist yet: a key beside existing
+        # data is never replaced (open_stores has already refused a missing one).
+        wanted = ["backup"]
+        if not config["ARCHIVE_PATH"].exists():
+            wanted.append("archive")
+        if not config["DATABASE_READY"]:
+            wanted += ["database", "audit"]
+        created = [name for name in wanted if keys.create(keys_dir, name)]
+        open_stores(current_app, create=True)
+        # SQLite gives the -wal and -shm files the mode of the database file.
+        config["DATABASE_PATH"].chmod(0o600)
+        if created:
+            click.echo(f"Clés créées dans {keys_dir} : {', '.join(created)}.")
+            click.echo("Sauvegardez ce dossier à part : sans ces clés, les données sont perdues.")
+        _migrate()
+        click.echo(f"Base chiffrée prête : {config['DATABASE_PATH']}")
+
+    @app.cli.command("migrate")
+    def migrate_command():
+        """Apply pending migrations, each in its own transaction."""
+        if not current_app.config["DATABASE_READY"]:
+            _fail("La base n'existe pas encore : lancez d'abord `flask --app app init`.")
+        _migrate()
+
+    @app.cli.command("create-user")
+    @click.argument("login")
+    @click.option("--role", required=True, help="admin, practitioner ou secretary")
+    @click.option("--name", "display_name", default=None, help="Nom affiché")
+    def create_user_command(login, role, display_name):
+        """Create an account; the password is read from a prompt or stdin, never an argument."""
+        from cabinet.auth.passwords import policy_problems
+        from cabinet.users.services import AccountError, create_user
+
+        _require_ready()
+        if sys.stdin.isatty():
+            password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+        else:
+            password = sys.stdin.readline().rstrip("\n")
+        problems = policy_problems(password)
+        if problems:
+            _fail("Mot de passe refusé : " + " ".join(problems))
+        try:
+            with db.database.atomic():
+                create_user(login, role, password, display_name=display_name)
+        except AccountError as exc:
+            _fail(str(exc))
+        click.echo(f"Compte « {login} » créé (rôle {role}).")
+
+    @app.cli.command("seed-demo")
+    @click.option("--patients", default=200, show_default=True, help="Nombre de patients fictifs")
+    @click.option("--seed", default=1, show_default=True, help="Graine (données déterministes)")
+    @click.option("--if-empty", is_flag=True, help="Ne rien faire si des comptes existent déjà")
+    def seed_demo_command(patients, seed, if_empty):
+        """Load fictitious demo data (Faker fr_FR): accounts and patients."""
+        from cabinet import demo
+
+        _require_ready()
+        if if_empty and demo.has_accounts():
+            return
+        if patients < 0:
+            _fail("Le nombre de patients doit être positif.")
+        summary = demo.seed(patients=patients, seed=seed)
+        click.echo(
+            f"Données fictives chargées : {summary['patients']} patients, "
+            f"{summary['accounts']} comptes."
+        )
+
+    @app.cli.command("demo-accounts")
+    def demo_accounts_command():
+        """Print the demo accounts (from the git-ignored instance folder)."""
+        from cabinet import demo
+
+        click.echo(demo.accounts_text())
+
+
+def _require_ready() -> None:
+    if not current_app.config["DATABASE_READY"]:
+        _fail("La base n'existe pas encore : lancez d'abord `flask --app app init`.")
+
+
+def _migrate() -> None:
+    applied = db.migrate(db.database)
+    if applied:
+        click.echo(f"Migrations appliquées : {', '.join(applied)}.")
+    else:
+        click.echo("Base à jour (aucune migration en attente).")

@@ -1,0 +1,54 @@
+"""Settings with safe defaults, read from the environment and the instance folder.
+
+Only deployment facts live here (paths, origins, cookie flags). What the practice
+chooses itself (durations, names, sharing) are settings stored in the database.
+"""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "oui"}
+
+
+def load(overrides: dict | None = None) -> dict:
+    """Build the Flask config: defaults, then environment, then explicit overrides."""
+    instance = Path(os.environ.get("CABINET_INSTANCE", ROOT / "instance")).resolve()
+    port = os.environ.get("PORT", "5000")
+    config = {
+        "INSTANCE_PATH": instance,
+        "DATABASE_PATH": instance / "cabinet.db",
+        "ARCHIVE_PATH": Path(os.environ.get("CABINET_ARCHIVE_PATH", instance / "archive.db")),
+        "KEYS_PATH": instance / "keys",
+        # WebAuthn relying party: the host name users type, never an IP address.
+        "RP_ID": os.environ.get("CABINET_RP_ID", "localhost"),
+        "RP_NAME": os.environ.get("CABINET_RP_NAME", "Cabinet"),
+        "ORIGINS": os.environ.get("CABINET_ORIGINS", f"http://localhost:{port}").split(","),
+        "SESSION_COOKIE_NAME": "cabinet_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Strict",
+        # Secure cookies need TLS; `make run` serves plain http on localhost.
+        "SESSION_COOKIE_SECURE": _env_bool("CABINET_SECURE_COOKIES", False),
+        "REMEMBER_COOKIE_DURATION": 0,
+        "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_I18N_ENABLED": False,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Argon2id cost (RFC 9106 second recommended option: 64 MiB, t=3, p=4).
+        "ARGON2_TIME_COST": 3,
+        "ARGON2_MEMORY_KIB": 65536,
+        "ARGON2_PARALLELISM": 4,
+        "TIMEZONE": "Europe/Paris",
+        "TESTING": False,
+    }
+    if overrides:
+        config.update(overrides)
+    for key in ("INSTANCE_PATH", "DATABASE_PATH", "ARCHIVE_PATH", "KEYS_PATH"):
+        config[key] = Path(config[key])
+    return config

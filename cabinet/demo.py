@@ -1,0 +1,152 @@
+"""Fictitious demo data (X7): Faker fr_FR, deterministic for a given seed.
+
+Demo passwords are generated at seeding time and kept only in the git-ignored
+instance folder (`instance/demo-accounts.txt`, mode 0600): no password lives in
+the repository.
+"""
+
+import datetime
+import os
+import random
+import secrets
+
+from faker import Faker
+from flask import current_app
+
+from cabinet.audit import trace
+from cabinet.db import database, utcnow
+from cabinet.patients.identity import OID_BY_KIND, make_nir
+from cabinet.patients.models import Patient
+from cabinet.users.models import User
+from cabinet.users.services import create_user
+
+DEMO_ACCOUNTS = [
+    ("admin", "admin", "Camille Administratrice"),
+    ("secretaire", "secretary", "Sophie Secrétaire"),
+    ("praticien", "practitioner", "Dr Julien Praticien"),
+    ("remplacant", "practitioner", "Léa Remplaçante"),
+]
+FAMILY_SITUATIONS = ["célibataire", "marié·e", "pacsé·e", "en concubinage", "divorcé·e", "veuf·ve"]
+# Age bands of a paramedical practice's patients: many elderly (home care), some children.
+AGE_BANDS = [((0, 17), 12), ((18, 39), 20), ((40, 64), 30), ((65, 84), 28), ((85, 100), 10)]
+DEPARTMENTS = ["75", "69", "13", "33", "59", "67", "31", "44", "2A", "2B", "35", "06", "974"]
+
+
+def has_accounts() -> bool:
+    return User.select().exists()
+
+
+def _accounts_file():
+    return current_app.config["INSTANCE_PATH"] / "demo-accounts.txt"
+
+
+def accounts_text() -> str:
+    path = _accounts_file()
+    if not path.exists():
+        return "Aucun compte de démonstration dans cette instance."
+    return path.read_text()
+
+
+def _demo_password(rng: random.Random) -> str:
+    # Four random words would be friendlier, but we want no word list in the repo for now.
+    return secrets.token_urlsafe(12)
+
+
+def _seed_accounts(rng: random.Random) -> int:
+    lines = ["Comptes de démonstration (données fictives) :"]
+    created = 0
+    for login, role, name in DEMO_ACCOUNTS:
+        if User.select().where(User.login == login).exists():
+            continue
+        password = _demo_password(rng)
+        extra = {}
+        if login == "remplacant":
+            extra["end_date"] = datetime.date.today() + datetime.timedelta(days=60)
+        create_user(login, role, password, display_name=name, **extra)
+        lines.append(f"  {login:<11} {password}   ({name})")
+        created += 1
+    if created:
+        path = _accounts_file()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write("\n".join(lines) + "\n")
+    return created
+
+
+def _birth_date(rng: random.Random, today: datetime.date) -> datetime.date:
+    ((low, high),) = rng.choices([band for band, _ in AGE_BANDS], [w for _, w in AGE_BANDS])
+    age_days = rng.randint(low * 365, high * 365 + 364)
+    return today - datetime.timedelta(days=age_days)
+
+
+def _nir(rng: random.Random, sex: str, birth: datetime.date, department: str) -> str:
+    commune = f"{rng.randint(1, 999):03d}" if len(department) == 2 else f"{rng.randint(1, 99):02d}"
+    order = f"{rng.randint(1, 999):03d}"
+    sex_digit = 1 if sex == "M" else 2
+    first13 = f"{sex_digit}{birth.year % 100:02d}{birth.month:02d}{department}{commune}{order}"
+    return make_nir(first13)
+
+
+def fake_patient(fake: Faker, rng: random.Random, today: datetime.date) -> dict:
+    sex = rng.choice("FFM")
+    first = fake.first_name_female() if sex == "F" else fake.first_name_male()
+    second = fake.first_name_female() if sex == "F" else fake.first_name_male()
+    birth_name = fake.last_name()
+    married = sex == "F" and rng.random() < 0.3
+    birth = _birth_date(rng, today)
+    department = rng.choice(DEPARTMENTS)
+    nir = _nir(rng, sex, birth, department)
+    status = rng.choice(["provisoire", "recuperee", "validee", "qualifiee"])
+    now = utcnow()
+    patient = {
+        "birth_name": birth_name,
+        "last_name": fake.last_name() if married else birth_name,
+        "first_names": f"{first} {second}" if rng.random() < 0.6 else first,
+        "used_first_name": "",
+        "birth_date": birth,
+        "sex": sex,
+        "birthplace_code": f"{department}{rng.randint(1, 999):03d}"[:5],
+        "address": fake.street_address(),
+        "postcode": fake.postcode(),
+        "city": fake.city(),
+        "phone": fake.phone_number(),
+        "email": fake.email() if rng.random() < 0.6 else "",
+        "ins_number": nir if status != "provisoire" else "",
+        "ins_oid": OID_BY_KIND["démonstration"] if status != "provisoire" else "",
+        "identity_status": status,
+        "nir": nir,
+        "family_situation": rng.choice(FAMILY_SITUATIONS),
+        "profession": fake.job()[:80] if 18 <= (today - birth).days // 365 < 65 else "",
+        "created_at": now,
+        "updated_at": now,
+        "contact_checked_at": now,
+    }
+    return patient
+
+
+def seed(patients: int = 200, seed: int = 1, batch: int = 500) -> dict:
+    """Create the demo accounts (if missing) and `patients` fictitious patients."""
+    fake = Faker("fr_FR")
+    fake.seed_instance(seed)
+    rng = random.Random(seed)
+    today = datetime.date.today()
+    with database.atomic():
+        accounts = _seed_accounts(rng)
+    for start in range(0, patients, batch):
+        rows = []
+        for _ in range(min(batch, patients - start)):
+            row = fake_patient(fake, rng, today)
+            holder = Patient(**row)
+            holder.refresh_search_keys()
+            row.update(
+                ref=holder.ref,
+                search_key=holder.search_key,
+                search_key_birth=holder.search_key_birth,
+                search_key_first=holder.search_key_first,
+            )
+            rows.append(row)
+        with database.atomic():
+            Patient.insert_many(rows).execute()
+    with database.atomic():
+        trace(None, "system.seed_demo", detail=f"{patients} patients fictifs")
+    return {"patients": patients, "accounts": accounts}

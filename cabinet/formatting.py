@@ -1,0 +1,47 @@
+"""Template helpers: French dates in Europe/Paris, permission checks for navigation."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask_login import current_user
+
+from cabinet import security
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def local_datetime(value: datetime.datetime | None) -> str:
+    """Stored UTC -> "29/11/2026 à 17:05" in Paris time."""
+    if value is None:
+        return ""
+    local = value.replace(tzinfo=datetime.UTC).astimezone(PARIS)
+    return local.strftime("%d/%m/%Y à %H:%M")
+
+
+def french_date(value: datetime.date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def age(birth_date: datetime.date, today: datetime.date | None = None) -> int:
+    today = today or datetime.date.today()
+    return (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["french_date"] = french_date
+    app.jinja_env.filters["age"] = age
+
+    @app.context_processor
+    def _permissions():
+        def can(permission: str) -> bool:
+            return current_user.is_authenticated and security.has_permission(
+                current_user, permission
+            )
+
+        return {"can": can, "roles": security.ROLES}

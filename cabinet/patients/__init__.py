@@ -1,0 +1,18 @@
+"""Patients' administrative file: identity, INS/NIR, contact, search, rectification history."""
+
+from flask import Blueprint
+
+from cabinet.security import declare
+
+bp = Blueprint("patients", __name__)
+declare(bp, "patient.admin.read")
+
+from cabinet.patients import views  # noqa: E402,F401
+
+
+@bp.context_processor
+def _labels():
+    from cabinet.patients.identity import IDENTITY_STATUSES
+    from cabinet.patients.models import SEXES
+
+    return {"sexes": SEXES, "statuses": IDENTITY_STATUSES}

@@ -1,0 +1,135 @@
+"""Input validation for the administrative file: one form per use case, French messages."""
+
+import datetime
+import re
+
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from cabinet.forms import FrenchForm, choices
+from cabinet.patients.identity import IDENTITY_STATUSES, OID_BY_KIND, clean_nir, nir_problem
+from cabinet.patients.models import SEXES
+
+FAMILY_SITUATIONS = [
+    ("", "Non renseignée"),
+    ("célibataire", "Célibataire"),
+    ("marié·e", "Marié·e"),
+    ("pacsé·e", "Pacsé·e"),
+    ("en concubinage", "En concubinage"),
+    ("divorcé·e", "Divorcé·e"),
+    ("veuf·ve", "Veuf·ve"),
+]
+PHONE = re.compile(r"^\+?[0-9 ().-]{6,25}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+POSTCODE = re.compile(r"^\d{5}$")
+BIRTHPLACE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+NAME = re.compile(r"^[^\d<>{}\[\]@#$%^*=+_|\\/~`]+$")
+
+
+def _required(message: str):
+    return [DataRequired(message)]
+
+
+def _name_chars(form, field):
+    if field.data and not NAME.match(field.data):
+        raise ValidationError("Seuls les lettres, espaces, tirets et apostrophes sont acceptés.")
+
+
+class PatientForm(FrenchForm):
+    birth_name = StringField(
+        "Nom de naissance",
+        validators=_required("Indiquez le nom de naissance.") + [Length(max=80), _name_chars],
+    )
+    last_name = StringField(
+        "Nom utilisé",
+        validators=[Optional(), Length(max=80), _name_chars],
+        description="Si différent du nom de naissance.",
+    )
+    first_names = StringField(
+        "Prénoms de naissance",
+        validators=_required("Indiquez au moins un prénom.") + [Length(max=120), _name_chars],
+        description="Tous les prénoms de l'état civil, dans l'ordre.",
+    )
+    used_first_name = StringField(
+        "Prénom utilisé", validators=[Optional(), Length(max=60), _name_chars]
+    )
+    birth_date = DateField(
+        "Date de naissance",
+        validators=[DataRequired("Indiquez une date de naissance valide (jj/mm/aaaa).")],
+    )
+    sex = SelectField("Sexe", choices=choices(SEXES))
+    birthplace_code = StringField(
+        "Code INSEE du lieu de naissance",
+        validators=[Optional(), Length(max=5)],
+        description="5 caractères, par exemple 75056 ou 2A004.",
+    )
+    address = StringField("Adresse", validators=[Optional(), Length(max=200)])
+    postcode = StringField("Code postal", validators=[Optional(), Length(max=5)])
+    city = StringField("Commune", validators=[Optional(), Length(max=80)])
+    phone = StringField("Téléphone", validators=[Optional(), Length(max=25)])
+    email = StringField("Courriel", validators=[Optional(), Length(max=120)])
+    ins_number = StringField("Matricule INS (NIR ou NIA)", validators=[Optional(), Length(max=21)])
+    ins_oid = SelectField(
+        "Type de matricule (OID)",
+        choices=choices(
+            [("", "—")] + [(oid, f"{kind} ({oid})") for kind, oid in OID_BY_KIND.items()]
+        ),
+        validate_choice=True,
+    )
+    identity_status = SelectField("Statut de l'identité", choices=choices(IDENTITY_STATUSES))
+    nir = StringField("Numéro de sécurité sociale (NIR)", validators=[Optional(), Length(max=21)])
+    family_situation = SelectField("Situation familiale", choices=choices(FAMILY_SITUATIONS))
+    profession = StringField("Profession", validators=[Optional(), Length(max=80)])
+
+    def validate_birth_date(self, field):
+        if field.data > datetime.date.today():
+            raise ValidationError("La date de naissance ne peut pas être dans le futur.")
+        if field.data.year < 1900:
+            raise ValidationError("La date de naissance doit être postérieure à 1900.")
+
+    def validate_birthplace_code(self, field):
+        if field.data and not BIRTHPLACE.match(field.data.strip().upper()):
+            raise ValidationError("Le code INSEE compte 5 caractères (ex. 75056, 2A004).")
+
+    def validate_postcode(self, field):
+        if field.data and not POSTCODE.match(field.data.strip()):
+            raise ValidationError("Le code postal compte 5 chiffres.")
+
+    def validate_phone(self, field):
+        if field.data and not PHONE.match(field.data.strip()):
+            raise ValidationError("Numéro de téléphone invalide.")
+
+    def validate_email(self, field):
+        if field.data and not EMAIL.match(field.data.strip()):
+            raise ValidationError("Adresse de courriel invalide.")
+
+    def validate_nir(self, field):
+        if field.data and (problem := nir_problem(field.data)):
+            raise ValidationError(problem)
+
+    def validate_ins_number(self, field):
+        if field.data and (problem := nir_problem(field.data)):
+            raise ValidationError(problem.replace("Le NIR", "Le matricule INS"))
+        if field.data and not self.ins_oid.data:
+            raise ValidationError("Précisez le type de matricule (OID).")
+
+    def validate_identity_status(self, field):
+        # RNIV: an identity is "récupérée" or "qualifiée" only once the INS was retrieved.
+        if field.data in {"recuperee", "qualifiee"} and not self.ins_number.data:
+            raise ValidationError("Ce statut suppose un matricule INS récupéré par le téléservice.")
+
+    def cleaned(self) -> dict:
+        """The validated values, normalised as stored."""
+        data = {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+        for name, value in data.items():
+            if isinstance(value, str):
+                data[name] = " ".join(value.split())
+        data["last_name"] = data["last_name"] or data["birth_name"]
+        data["nir"] = clean_nir(data["nir"])
+        data["ins_number"] = clean_nir(data["ins_number"])
+        data["birthplace_code"] = data["birthplace_code"].upper()
+        return data
+
+
+class SearchForm(FrenchForm):
+    q = StringField("Rechercher un patient", validators=[Length(max=80)])

@@ -1,0 +1,88 @@
+"""The patient's administrative file (D1, D2, D5).
+
+Each field names its category in §5 of the référentiel: a) identity and
+contact, b) INS, c) social security number, d) family situation,
+e) professional situation. Health data (f, g) lives in `records/`, traces (h)
+in `audit/`. No other category is collected.
+"""
+
+import secrets
+
+from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
+
+from cabinet.db import BaseModel, utcnow
+from cabinet.patients.identity import search_key
+
+SEXES = {"F": "Féminin", "M": "Masculin", "I": "Indéterminé"}
+
+
+def new_ref() -> str:
+    """Opaque reference used in URLs instead of the row id (X3)."""
+    return secrets.token_urlsafe(16)
+
+
+class Patient(BaseModel):
+    ref = CharField(unique=True, default=new_ref)
+    # a) identity — strict traits of the INS first (birth name, birth first names, date, sex).
+    birth_name = CharField()  # nom de naissance
+    last_name = CharField()  # nom utilisé (usage)
+    first_names = CharField()  # prénoms de naissance, dans l'ordre de l'état civil
+    used_first_name = CharField(default="")  # prénom utilisé
+    birth_date = DateField()
+    sex = CharField(max_length=1)
+    birthplace_code = CharField(default="")  # code INSEE du lieu de naissance (trait strict INS)
+    # a) contact details
+    address = CharField(default="")
+    postcode = CharField(default="")
+    city = CharField(default="")
+    phone = CharField(default="")
+    email = CharField(default="")
+    # b) INS: matricule (NIR or NIA), its OID and the identity status (RNIV).
+    ins_number = CharField(default="")
+    ins_oid = CharField(default="")
+    identity_status = CharField(default="provisoire")
+    # c) social security number, for billing.
+    nir = CharField(default="")
+    # d) family and e) professional situation: short, structured answers.
+    family_situation = CharField(default="")
+    profession = CharField(default="")
+    # Bookkeeping: search keys (derived), creation, last contact check, last care (retention).
+    search_key = CharField(index=True, default="")
+    search_key_birth = CharField(index=True, default="")
+    search_key_first = CharField(index=True, default="")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    contact_checked_at = DateTimeField(default=utcnow)
+    last_care_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "patient"
+
+    def refresh_search_keys(self) -> None:
+        first = self.used_first_name or self.first_names
+        self.search_key = search_key(self.last_name, first)
+        self.search_key_birth = search_key(self.birth_name, first)
+        self.search_key_first = search_key(first, self.last_name)
+
+    @property
+    def display_name(self) -> str:
+        first = self.used_first_name or self.first_names.split(" ")[0]
+        return f"{self.last_name.upper()} {first}"
+
+    def changes(self):
+        return self.change_set.order_by(PatientChange.changed_at.desc(), PatientChange.id.desc())
+
+
+class PatientChange(BaseModel):
+    """One rectified field: who, when, which field, the value before (D5, I4)."""
+
+    patient = ForeignKeyField(Patient, backref="change_set", on_delete="CASCADE")
+    changed_at = DateTimeField(default=utcnow)
+    actor_id = IntegerField(null=True)
+    actor_name = CharField(default="")
+    field = CharField()
+    old_value = TextField(default="")
+    new_value = TextField(default="")
+
+    class Meta:
+        table_name = "patient_change"

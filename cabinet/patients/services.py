@@ -1,0 +1,161 @@
+"""Rules on patients' administrative files: lookup, search, create, rectify — each traced."""
+
+import datetime
+import re
+
+from flask import abort
+
+from cabinet.audit import trace
+from cabinet.db import database, utcnow
+from cabinet.patients.identity import prefix_upper_bound, search_key
+from cabinet.patients.models import Patient, PatientChange
+
+SEARCH_LIMIT = 20
+RECENT_LIMIT = 20
+# Fields whose changes are kept in the rectification history, with their French label.
+TRACKED_FIELDS = {
+    "birth_name": "Nom de naissance",
+    "last_name": "Nom utilisé",
+    "first_names": "Prénoms de naissance",
+    "used_first_name": "Prénom utilisé",
+    "birth_date": "Date de naissance",
+    "sex": "Sexe",
+    "birthplace_code": "Lieu de naissance (INSEE)",
+    "address": "Adresse",
+    "postcode": "Code postal",
+    "city": "Commune",
+    "phone": "Téléphone",
+    "email": "Courriel",
+    "ins_number": "Matricule INS",
+    "ins_oid": "OID du matricule INS",
+    "identity_status": "Statut de l'identité",
+    "nir": "NIR",
+    "family_situation": "Situation familiale",
+    "profession": "Profession",
+}
+CONTACT_FIELDS = {"address", "postcode", "city", "phone", "email"}
+DATE_QUERY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+
+
+def get_patient_or_404(ref: str) -> Patient:
+    """The only way views fetch a patient: by opaque ref (care-team scope comes with records)."""
+    patient = Patient.get_or_none(Patient.ref == ref)
+    if patient is None:
+        abort(404)
+    return patient
+
+
+def open_patient(ref: str, actor) -> Patient:
+    """Fetch a patient to show their file, and trace the read (one entry per page)."""
+    patient = get_patient_or_404(ref)
+    trace(actor, "patient.view", patient=patient, target="patient")
+    return patient
+
+
+def _by_birth_date(query: str):
+    match = DATE_QUERY.match(query.strip())
+    if not match:
+        return None
+    day, month, year = (int(part) for part in match.groups())
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def search(query: str, actor, limit: int = SEARCH_LIMIT) -> list[Patient]:
+    """Accent- and case-insensitive prefix search on names, or a birth date (jj/mm/aaaa).
+
+    Each name key is an indexed range scan (`>= k AND < k+1`), ~1 ms at 100,000 patients.
+    """
+    birth_date = _by_birth_date(query)
+    key = search_key(query)
+    if birth_date is not None:
+        condition = Patient.birth_date == birth_date
+    elif key:
+        upper = prefix_upper_bound(key)
+        condition = (
+            ((Patient.search_key >= key) & (Patient.search_key < upper))
+            | ((Patient.search_key_birth >= key) & (Patient.search_key_birth < upper))
+            | ((Patient.search_key_first >= key) & (Patient.search_key_first < upper))
+        )
+    else:
+        return []
+    patients = list(Patient.select().where(condition).order_by(Patient.search_key).limit(limit))
+    # The query itself may be a name: the trace keeps only how many files were shown.
+    trace(actor, "patient.search", target="patients", detail=f"{len(patients)} résultat(s)")
+    return patients
+
+
+def recent(actor, limit: int = RECENT_LIMIT) -> list[Patient]:
+    patients = list(Patient.select().order_by(Patient.updated_at.desc()).limit(limit))
+    trace(actor, "patient.list", target="patients", detail=f"{len(patients)} fiche(s)")
+    return patients
+
+
+def create_patient(data: dict, actor) -> Patient:
+    with database.atomic():
+        patient = Patient(**data)
+        patient.refresh_search_keys()
+        patient.save()
+        trace(actor, "patient.create", patient=patient, target="patient")
+    return patient
+
+
+def _as_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def update_patient(patient: Patient, data: dict, actor) -> list[str]:
+    """Apply a rectification; every changed field keeps its old value in the history (D5)."""
+    changed = [
+        name
+        for name in TRACKED_FIELDS
+        if name in data and _as_text(getattr(patient, name)) != _as_text(data[name])
+    ]
+    if not changed:
+        return []
+    now = utcnow()
+    with database.atomic():
+        PatientChange.insert_many(
+            [
+                {
+                    "patient": patient.id,
+                    "changed_at": now,
+                    "actor_id": actor.id,
+                    "actor_name": actor.display_name,
+                    "field": name,
+                    "old_value": _as_text(getattr(patient, name)),
+                    "new_value": _as_text(data[name]),
+                }
+                for name in changed
+            ]
+        ).execute()
+        for name in changed:
+            setattr(patient, name, data[name])
+        patient.refresh_search_keys()
+        patient.updated_at = now
+        if CONTACT_FIELDS & set(changed):
+            patient.contact_checked_at = now
+        patient.save()
+        # Field names only: the values are personal data and stay in the history table.
+        labels = ", ".join(TRACKED_FIELDS[name] for name in changed)
+        trace(actor, "patient.update", patient=patient, target="patient", detail=labels)
+    return changed
+
+
+def history(patient: Patient) -> list[dict]:
+    return [
+        {
+            "changed_at": change.changed_at,
+            "actor_name": change.actor_name,
+            "field": TRACKED_FIELDS.get(change.field, change.field),
+            "old_value": change.old_value,
+            "new_value": change.new_value,
+        }
+        for change in patient.changes()
+    ]

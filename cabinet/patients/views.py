@@ -1,0 +1,61 @@
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
+
+from cabinet.htmx import render
+from cabinet.patients import bp, services
+from cabinet.patients.forms import PatientForm, SearchForm
+from cabinet.security import require
+
+
+@bp.route("/")
+def index():
+    """Patient list with the search box. Anyone who may read administrative files."""
+    return render(
+        "patients/index.html",
+        form=SearchForm(),
+        patients=services.recent(current_user),
+        searched=False,
+    )
+
+
+@bp.route("/recherche", methods=["POST"])
+def search():
+    """Search posted as you type (the name never enters a URL). Same readers as the list."""
+    form = SearchForm()
+    patients = services.search(form.q.data or "", current_user) if form.validate() else []
+    return render(
+        "patients/index.html", "patients/_results.html", form=form, patients=patients, searched=True
+    )
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+@require("patient.admin.write")
+def new():
+    """Create a patient's administrative file. Practitioners, secretary, admin."""
+    form = PatientForm()
+    if form.validate_on_submit():
+        patient = services.create_patient(form.cleaned(), current_user)
+        flash("Fiche patient créée.")
+        return redirect(url_for("patients.show", patient_ref=patient.ref))
+    return render("patients/new.html", form=form), 200 if request.method == "GET" else 422
+
+
+@bp.route("/<patient_ref>")
+def show(patient_ref):
+    """A patient's administrative file and its rectification history. Readers of files."""
+    patient = services.open_patient(patient_ref, current_user)
+    return render("patients/show.html", patient=patient, history=services.history(patient))
+
+
+@bp.route("/<patient_ref>/modifier", methods=["GET", "POST"])
+@require("patient.admin.write")
+def edit(patient_ref):
+    """Rectify a patient's administrative file; the old values are kept. Writers of files."""
+    patient = services.open_patient(patient_ref, current_user)
+    form = PatientForm(obj=patient)
+    if form.validate_on_submit():
+        changed = services.update_patient(patient, form.cleaned(), current_user)
+        flash("Fiche patient mise à jour." if changed else "Aucune modification.")
+        return redirect(url_for("patients.show", patient_ref=patient.ref))
+    status = 200 if request.method == "GET" else 422
+    return render("patients/edit.html", form=form, patient=patient), status

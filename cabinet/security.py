@@ -1,0 +1,170 @@
+"""Roles, permissions, default-deny route policies and security headers.
+
+Every endpoint must declare its policy, either on the view (`@public`,
+`@authenticated`, `@require("perm")`) or once for its whole blueprint
+(`declare(bp, "perm")`). One `before_request` hook enforces it; an endpoint
+with no declared policy is refused, and `tests/test_access.py` fails on it.
+Code asks for permissions, never for roles: the only role table is below.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+ROLES = {
+    "admin": "Administrateur (responsable du traitement)",
+    "practitioner": "Praticien",
+    "secretary": "Secrétaire",
+}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset(
+        {
+            "patient.admin.read",
+            "patient.admin.write",
+            "audit.read",
+            "users.manage",
+            "settings.manage",
+        }
+    ),
+    "practitioner": frozenset(
+        {
+            "patient.admin.read",
+            "patient.admin.write",
+            "appointment.manage",
+            "record.read",
+            "record.write",
+            "archive.read",
+        }
+    ),
+    "secretary": frozenset(
+        {
+            "patient.admin.read",
+            "patient.admin.write",
+            "appointment.manage",
+            "payment.record",
+        }
+    ),
+}
+
+ALL_PERMISSIONS = frozenset().union(*ROLE_PERMISSIONS.values())
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Who may reach an endpoint: everyone, any signed-in user, or holders of a permission."""
+
+    kind: str  # "public" | "authenticated" | "permission"
+    permission: str | None = None
+
+    def __str__(self) -> str:
+        return self.permission or self.kind
+
+
+PUBLIC = Policy("public")
+AUTHENTICATED = Policy("authenticated")
+_blueprint_policies: dict[str, Policy] = {}
+
+
+def has_permission(user, permission: str) -> bool:
+    role = getattr(user, "role", None)
+    return permission in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def _mark(policy: Policy) -> Callable:
+    def decorator(view):
+        view.policy = policy
+        return view
+
+    return decorator
+
+
+public = _mark(PUBLIC)
+authenticated = _mark(AUTHENTICATED)
+
+
+def require(permission: str) -> Callable:
+    """Decorator for a view that needs more than its blueprint's permission."""
+    if permission not in ALL_PERMISSIONS:
+        raise ValueError(f"Unknown permission {permission!r}")
+    return _mark(Policy("permission", permission))
+
+
+def declare(bp: Blueprint, permission: str | None) -> None:
+    """Set the policy of every view of a blueprint that does not declare its own."""
+    if permission is not None and permission not in ALL_PERMISSIONS:
+        raise ValueError(f"Unknown permission {permission!r}")
+    _blueprint_policies[bp.name] = (
+        AUTHENTICATED if permission is None else Policy("permission", permission)
+    )
+
+
+def policy_for(app: Flask, endpoint: str) -> Policy | None:
+    """The declared policy of an endpoint, or None when it has none (then it is refused)."""
+    if endpoint == "static":
+        return PUBLIC
+    view = app.view_functions.get(endpoint)
+    policy = getattr(view, "policy", None)
+    if policy is None and "." in endpoint:
+        policy = _blueprint_policies.get(endpoint.rsplit(".", 1)[0])
+    return policy
+
+
+def _enforce():
+    if request.endpoint is None:
+        return None  # 404/405: let Flask answer with the error page.
+    policy = policy_for(current_app, request.endpoint)
+    if policy is None:
+        current_app.logger.error("Endpoint without an access policy refused: %s", request.endpoint)
+        abort(403)
+    if policy.kind == "public":
+        return None
+    if not current_user.is_authenticated:
+        if request.headers.get("HX-Request"):
+            response = current_app.response_class(status=401)
+            response.headers["HX-Redirect"] = url_for("auth.login")
+            return response
+        return redirect(url_for("auth.login"))
+    if policy.kind == "permission" and not has_permission(current_user, policy.permission):
+        abort(403)
+    return None
+
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def _headers(response):
+    headers = response.headers
+    headers["Content-Security-Policy"] = CSP
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+    if request.is_secure:
+        headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+    if request.endpoint != "static":
+        # Every dynamic page may show patient data: never keep it in a cache or history.
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_enforce)
+    app.after_request(_headers)

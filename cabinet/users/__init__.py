@@ -1,0 +1,1 @@
+"""Accounts and their lifecycle (end dates, disabling, permission review)."""

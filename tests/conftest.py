@@ -1,0 +1,213 @@
+"""Fixtures: a real SQLCipher instance per test (copied from a template built once), one
+logged-in client per role, and small factories. No mocked database."""
+
+import datetime
+import secrets
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cabinet import create_app
+from cabinet.db import database
+
+# Accounts of the test instance; passwords are generated at run time, never written down.
+ACCOUNTS = {
+    "admin": ("admin", "Camille Admin"),
+    "practitioner": ("praticien", "Dr Paul Soignant"),
+    "locum": ("remplacant", "Léa Remplaçante"),
+    "secretary": ("secretaire", "Sophie Accueil"),
+}
+PASSWORDS = {login: secrets.token_urlsafe(16) for login, _ in ACCOUNTS.values()}
+# Cheap Argon2 for tests only: the production cost is measured in `make bench`.
+FAST_ARGON2 = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8192, "ARGON2_PARALLELISM": 1}
+
+
+def instance_config(folder: Path, **extra) -> dict:
+    return {
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "INSTANCE_PATH": folder,
+        "DATABASE_PATH": folder / "cabinet.db",
+        "ARCHIVE_PATH": folder / "archive.db",
+        "KEYS_PATH": folder / "keys",
+        **FAST_ARGON2,
+        **extra,
+    }
+
+
+@pytest.fixture(autouse=True)
+def _no_key_from_environment(monkeypatch):
+    for name in (
+        "CABINET_DB_KEY",
+        "CABINET_ARCHIVE_KEY",
+        "CABINET_AUDIT_KEY",
+        "CABINET_BACKUP_KEY",
+        "CABINET_INSTANCE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def template_instance(tmp_path_factory) -> Path:
+    """An initialised instance with the test accounts, built once and copied per test."""
+    import os
+
+    for name in (
+        "CABINET_DB_KEY",
+        "CABINET_ARCHIVE_KEY",
+        "CABINET_AUDIT_KEY",
+        "CABINET_BACKUP_KEY",
+    ):
+        os.environ.pop(name, None)
+    folder = tmp_path_factory.mktemp("template")
+    app = create_app(instance_config(folder))
+    result = app.test_cli_runner().invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from cabinet.users.services import create_user
+
+        for role, (login, name) in ACCOUNTS.items():
+            extra = {}
+            if role == "locum":
+                extra["end_date"] = datetime.date.today() + datetime.timedelta(days=30)
+            create_user(
+                login,
+                "practitioner" if role == "locum" else role,
+                PASSWORDS[login],
+                display_name=name,
+                **extra,
+            )
+    database.close()
+    return folder
+
+
+@pytest.fixture
+def instance(template_instance, tmp_path) -> Path:
+    folder = tmp_path / "instance"
+    shutil.copytree(template_instance, folder)
+    return folder
+
+
+@pytest.fixture
+def app(instance):
+    app = create_app(instance_config(instance))
+    yield app
+    database.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def login(client, role: str):
+    username = ACCOUNTS[role][0]
+    response = client.post("/connexion", data={"login": username, "password": PASSWORDS[username]})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+@pytest.fixture
+def anon_client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def admin_client(app):
+    return login(app.test_client(), "admin")
+
+
+@pytest.fixture
+def practitioner_client(app):
+    return login(app.test_client(), "practitioner")
+
+
+@pytest.fixture
+def secretary_client(app):
+    return login(app.test_client(), "secretary")
+
+
+@pytest.fixture
+def role_client(app):
+    """Build a logged-in client for any role (or None for anonymous)."""
+
+    def build(role):
+        client = app.test_client()
+        return client if role is None else login(client, role)
+
+    return build
+
+
+@pytest.fixture
+def csrf_app(instance):
+    app = create_app(instance_config(instance, WTF_CSRF_ENABLED=True))
+    yield app
+    database.close()
+
+
+@pytest.fixture
+def user(app):
+    def get(role: str):
+        from cabinet.users.models import User
+
+        with app.app_context():
+            return User.get(User.login == ACCOUNTS[role][0])
+
+    return get
+
+
+@pytest.fixture
+def make_patient(app, user):
+    """Create a patient through the service (traced like a real creation)."""
+    from faker import Faker
+
+    fake = Faker("fr_FR")
+    fake.seed_instance(4321)
+
+    def make(**overrides):
+        from cabinet.patients import services
+
+        data = {
+            "birth_name": fake.last_name(),
+            "last_name": "",
+            "first_names": fake.first_name(),
+            "used_first_name": "",
+            "birth_date": datetime.date(1950, 3, 14),
+            "sex": "F",
+            "birthplace_code": "",
+            "address": fake.street_address(),
+            "postcode": "75011",
+            "city": "Paris",
+            "phone": "01 23 45 67 89",
+            "email": "",
+            "ins_number": "",
+            "ins_oid": "",
+            "identity_status": "provisoire",
+            "nir": "",
+            "family_situation": "",
+            "profession": "",
+        }
+        data.update(overrides)
+        data["last_name"] = data["last_name"] or data["birth_name"]
+        with app.test_request_context():
+            with database.atomic():
+                return services.create_patient(data, user("secretary"))
+
+    return make
+
+
+def traces(app, **filters):
+    """Trace rows (newest last) matching field=value filters."""
+    from cabinet.audit.models import Trace
+
+    with app.app_context():
+        query = Trace.select().order_by(Trace.seq)
+        for name, value in filters.items():
+            query = query.where(getattr(Trace, name) == value)
+        return list(query)

@@ -1,0 +1,64 @@
+"""Minimal password login (S1, S7): Argon2id, generic failure message, traces, end dates."""
+
+import datetime
+
+from tests.conftest import PASSWORDS, traces
+
+
+def test_login_with_the_right_password_reaches_home(app, anon_client):
+    response = anon_client.post(
+        "/connexion", data={"login": "secretaire", "password": PASSWORDS["secretaire"]}
+    )
+    assert response.status_code == 302
+    assert "Bonjour Sophie Accueil" in anon_client.get("/").get_data(as_text=True)
+    (login,) = traces(app, action="auth.login")
+    assert login.actor_name == "Sophie Accueil"
+
+
+def test_failure_message_does_not_reveal_whether_the_login_exists(app, anon_client):
+    wrong_password = anon_client.post("/connexion", data={"login": "secretaire", "password": "x"})
+    no_such_login = anon_client.post("/connexion", data={"login": "personne", "password": "x"})
+    assert wrong_password.status_code == no_such_login.status_code == 401
+    message = "Identifiant ou mot de passe incorrect."
+    assert message in wrong_password.get_data(as_text=True)
+    assert message in no_such_login.get_data(as_text=True)
+    failures = traces(app, action="auth.login_failed")
+    assert [f.outcome for f in failures] == ["refused", "refused"]
+    assert all("personne" not in f.detail + f.target for f in failures)
+
+
+def test_passwords_are_stored_as_argon2id(app, user):
+    stored = user("secretary").password_hash
+    assert stored.startswith("$argon2id$")
+    assert PASSWORDS["secretaire"] not in stored
+
+
+def test_account_past_its_end_date_is_refused(app, anon_client, user):
+    from cabinet.users.models import User
+
+    with app.app_context():
+        User.update(end_date=datetime.date.today() - datetime.timedelta(days=1)).where(
+            User.login == "remplacant"
+        ).execute()
+    response = anon_client.post(
+        "/connexion", data={"login": "remplacant", "password": PASSWORDS["remplacant"]}
+    )
+    assert response.status_code == 401
+    assert "date de fin" in response.get_data(as_text=True)
+
+
+def test_logout_ends_the_session(app, secretary_client):
+    assert secretary_client.get("/").status_code == 200
+    response = secretary_client.post("/deconnexion")
+    assert response.status_code == 302
+    assert secretary_client.get("/").status_code == 302
+    assert len(traces(app, action="auth.logout")) == 1
+
+
+def test_logout_is_post_only(secretary_client):
+    assert secretary_client.get("/deconnexion").status_code == 405
+
+
+def test_navigation_shows_only_what_the_role_may_use(secretary_client):
+    page = secretary_client.get("/").get_data(as_text=True)
+    assert "Patients" in page and "Nouveau patient" in page

@@ -1,0 +1,202 @@
+"""D1, D2, D5, X3: the administrative file — create, rectify with history, search (posted)."""
+
+import datetime
+
+import pytest
+
+from tests.conftest import traces
+
+VALID = {
+    "birth_name": "Lefèvre",
+    "last_name": "",
+    "first_names": "Héloïse Marie",
+    "used_first_name": "",
+    "birth_date": "1948-02-29",
+    "sex": "F",
+    "birthplace_code": "2A004",
+    "address": "3 rue des Lilas",
+    "postcode": "20000",
+    "city": "Ajaccio",
+    "phone": "04 95 00 00 00",
+    "email": "",
+    "ins_number": "",
+    "ins_oid": "",
+    "identity_status": "provisoire",
+    "nir": "253072A07300443",
+    "family_situation": "veuf·ve",
+    "profession": "",
+}
+
+
+def _patients(app):
+    from cabinet.patients.models import Patient
+
+    with app.app_context():
+        return list(Patient.select())
+
+
+def test_create_patient_stores_it_and_redirects_to_its_ref(app, secretary_client):
+    response = secretary_client.post("/patients/nouveau", data=VALID)
+    assert response.status_code == 302
+    (patient,) = _patients(app)
+    assert response.headers["Location"] == f"/patients/{patient.ref}"
+    assert patient.last_name == "Lefèvre"  # defaults to the birth name
+    assert patient.birth_date == datetime.date(1948, 2, 29)
+    assert patient.search_key == "lefevre heloise marie"
+    assert len(patient.ref) >= 20 and "Lef" not in patient.ref
+    (created,) = traces(app, action="patient.create")
+    assert created.patient_ref == patient.ref and created.role == "secretary"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("nir", "253072A07300444", "La clé du NIR ne correspond pas"),
+        ("birth_date", "2999-01-01", "ne peut pas être dans le futur"),
+        ("birth_date", "pas une date", "date de naissance valide"),
+        ("birth_name", "", "Indiquez le nom de naissance."),
+        ("first_names", "   ", "Indiquez au moins un prénom."),
+        ("postcode", "7501", "Le code postal compte 5 chiffres."),
+        ("email", "pas-un-courriel", "Adresse de courriel invalide."),
+        ("birth_name", "x" * 81, "caractères"),
+        ("identity_status", "qualifiee", "matricule INS récupéré"),
+        ("ins_number", "253072A07300443", "Précisez le type de matricule"),
+    ],
+)
+def test_bad_input_shows_a_french_message_and_changes_nothing(
+    app, secretary_client, field, value, message
+):
+    response = secretary_client.post("/patients/nouveau", data={**VALID, field: value})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert "rien n'a été enregistré" in response.get_data(as_text=True)
+    assert _patients(app) == []
+    assert traces(app, action="patient.create") == []
+
+
+def test_edit_keeps_the_history_of_each_changed_field(app, practitioner_client, make_patient):
+    patient = make_patient(phone="01 11 11 11 11", city="Lyon")
+    form = {
+        **VALID,
+        "birth_name": patient.birth_name,
+        "first_names": patient.first_names,
+        "birth_date": "1950-03-14",
+        "nir": "",
+        "phone": "06 22 22 22 22",
+        "city": "Lyon",
+        "address": patient.address,
+        "postcode": patient.postcode,
+        "birthplace_code": "",
+        "family_situation": "",
+        "sex": "F",
+    }
+    response = practitioner_client.post(f"/patients/{patient.ref}/modifier", data=form)
+    assert response.status_code == 302
+    from cabinet.patients.models import Patient, PatientChange
+
+    with app.app_context():
+        reloaded = Patient.get_by_id(patient.id)
+        changes = {c.field: c for c in PatientChange.select()}
+    assert reloaded.phone == "06 22 22 22 22"
+    assert changes["phone"].old_value == "01 11 11 11 11"
+    assert changes["phone"].actor_name == "Dr Paul Soignant"
+    assert "city" not in changes
+    page = practitioner_client.get(f"/patients/{patient.ref}").get_data(as_text=True)
+    assert "Historique des rectifications" in page and "01 11 11 11 11" in page
+    (update,) = traces(app, action="patient.update")
+    assert update.patient_ref == patient.ref
+    assert "Téléphone" in update.detail and "06 22" not in update.detail
+
+
+def test_rejected_edit_changes_nothing(app, secretary_client, make_patient):
+    patient = make_patient()
+    form = {**VALID, "birth_name": "Autre", "nir": "1234"}
+    response = secretary_client.post(f"/patients/{patient.ref}/modifier", data=form)
+    assert response.status_code == 422
+    assert "Le NIR compte 15 caractères" in response.get_data(as_text=True)
+    from cabinet.patients.models import Patient, PatientChange
+
+    with app.app_context():
+        assert Patient.get_by_id(patient.id).birth_name == patient.birth_name
+        assert PatientChange.select().count() == 0
+
+
+def test_unknown_patient_ref_is_404_in_french(secretary_client):
+    response = secretary_client.get("/patients/inconnu")
+    assert response.status_code == 404
+    assert "Page introuvable" in response.get_data(as_text=True)
+
+
+def test_show_is_traced_once_per_page(app, secretary_client, make_patient):
+    patient = make_patient()
+    secretary_client.get(f"/patients/{patient.ref}")
+    views = traces(app, action="patient.view")
+    assert [(t.patient_ref, t.actor_name) for t in views] == [(patient.ref, "Sophie Accueil")]
+
+
+def test_search_is_accent_and_case_insensitive(app, secretary_client, make_patient):
+    make_patient(birth_name="HELOISE", first_names="Anne")
+    make_patient(birth_name="Martin", first_names="Héloïse")
+    make_patient(birth_name="Durand", first_names="Paul")
+    response = secretary_client.post("/patients/recherche", data={"q": "héloïse"})
+    page = response.get_data(as_text=True)
+    assert "HELOISE" in page and "MARTIN" in page and "DURAND" not in page
+    response = secretary_client.post("/patients/recherche", data={"q": "HELO"})
+    assert "MARTIN" in response.get_data(as_text=True)
+
+
+def test_search_by_birth_name_and_birth_date(secretary_client, make_patient):
+    make_patient(
+        birth_name="Dupont",
+        last_name="Bernard",
+        first_names="Lucie",
+        birth_date=datetime.date(1931, 7, 4),
+    )
+    assert "BERNARD" in secretary_client.post("/patients/recherche", data={"q": "dupo"}).get_data(
+        as_text=True
+    )
+    page = secretary_client.post("/patients/recherche", data={"q": "04/07/1931"}).get_data(
+        as_text=True
+    )
+    assert "BERNARD" in page
+
+
+def test_search_is_posted_never_a_get(app, secretary_client, make_patient):
+    make_patient(birth_name="Martin")
+    response = secretary_client.get("/patients/recherche?q=martin")
+    assert response.status_code in (404, 405)
+    assert "MARTIN" not in response.get_data(as_text=True)
+    assert traces(app, action="patient.search") == []
+    page = secretary_client.get("/patients/").get_data(as_text=True)
+    assert 'method="post"' in page and 'hx-post="/patients/recherche"' in page
+
+
+def test_search_returns_the_rows_partial_for_htmx(app, secretary_client, make_patient):
+    make_patient(birth_name="Zola", first_names="Émile")
+    response = secretary_client.post(
+        "/patients/recherche", data={"q": "zola"}, headers={"HX-Request": "true"}
+    )
+    page = response.get_data(as_text=True)
+    assert page.lstrip().startswith('<section id="patient-results"')
+    assert "<html" not in page and "ZOLA" in page
+    assert response.headers["Vary"] == "HX-Request" or "HX-Request" in response.headers["Vary"]
+    full = secretary_client.post("/patients/recherche", data={"q": "zola"}).get_data(as_text=True)
+    assert "<html" in full and "ZOLA" in full
+    boosted = secretary_client.post(
+        "/patients/recherche",
+        data={"q": "zola"},
+        headers={"HX-Request": "true", "HX-Boosted": "true"},
+    ).get_data(as_text=True)
+    assert "<html" in boosted
+    searches = traces(app, action="patient.search")
+    assert len(searches) == 3 and "zola" not in " ".join(t.detail for t in searches).lower()
+
+
+def test_no_patient_data_in_any_url(app, secretary_client, make_patient):
+    patient = make_patient(birth_name="Urlsafe", nir="253072B07300470")
+    page = secretary_client.get("/patients/").get_data(as_text=True)
+    import re
+
+    for href in re.findall(r'(?:href|action|hx-post)="([^"]+)"', page):
+        assert "Urlsafe" not in href and "253072" not in href
+    assert f"/patients/{patient.ref}" in page
