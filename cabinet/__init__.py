@@ -91,23 +91,29 @@ def _register_request_pipeline(app: Flask) -> None:
 
     db.init_app(app)
     security.init_app(app)
+    from cabinet import auth
+
+    auth.init_app(app)  # server-side sessions, then the idle lock after the access check
 
     from cabinet.users.models import User
 
     @login_manager.user_loader
     def _load_user(user_id: str):
         user = User.get_or_none(User.id == int(user_id))
-        return user if user is not None and user.is_active else None
+        usable = user is not None and user.is_active and user.locked_at is None
+        return user if usable else None
 
 
 def _register_blueprints(app: Flask) -> None:
     from cabinet.auth import bp as auth_bp
     from cabinet.home import bp as home_bp
     from cabinet.patients import bp as patients_bp
+    from cabinet.users import bp as users_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(patients_bp, url_prefix="/patients")
+    app.register_blueprint(users_bp, url_prefix="/comptes")
 
 
 ERROR_MESSAGES = {

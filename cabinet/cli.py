@@ -53,7 +53,8 @@ def init_app(app: Flask) -> None:
     @click.option("--name", "display_name", default=None, help="Nom affiché")
     def create_user_command(login, role, display_name):
         """Create an account; the password is read from a prompt or stdin, never an argument."""
-        from cabinet.auth.passwords import policy_problems
+        from cabinet import settings
+        from cabinet.auth import policy
         from cabinet.users.services import AccountError, create_user
 
         _require_ready()
@@ -61,7 +62,7 @@ def init_app(app: Flask) -> None:
             password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
         else:
             password = sys.stdin.readline().rstrip("\n")
-        problems = policy_problems(password)
+        problems = policy.problems(password, settings.get("password_min_entropy"), (login,))
         if problems:
             _fail("Mot de passe refusé : " + " ".join(problems))
         try:
@@ -88,6 +89,22 @@ def init_app(app: Flask) -> None:
         click.echo(
             f"Données fictives chargées : {summary['patients']} patients, "
             f"{summary['accounts']} comptes."
+        )
+
+    @app.cli.command("auth-purge")
+    def auth_purge_command():
+        """Delete expired sessions, old login attempts and spent WebAuthn challenges."""
+        import datetime
+
+        from cabinet.auth import jobs
+        from cabinet.db import utcnow
+
+        _require_ready()
+        lifetime = datetime.timedelta(seconds=current_app.config["PERMANENT_SESSION_LIFETIME"])
+        summary = jobs.run(utcnow(), lifetime)
+        click.echo(
+            f"Sessions supprimées : {summary['sessions']}, tentatives : {summary['login_attempts']}, "
+            f"défis : {summary['challenges']}."
         )
 
     @app.cli.command("demo-accounts")

@@ -44,4 +44,9 @@ def init_app(app: Flask) -> None:
                 current_user, permission
             )
 
-        return {"can": can, "roles": security.ROLES}
+        from cabinet import settings
+
+        idle = 0
+        if current_user.is_authenticated:
+            idle = settings.get("idle_lock_minutes") * 60
+        return {"can": can, "roles": security.ROLES, "idle_seconds": idle}

@@ -10,7 +10,7 @@ Code asks for permissions, never for roles: the only role table is below.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
+from flask import Blueprint, Flask, abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
 ROLES = {
@@ -65,6 +65,8 @@ class Policy:
 
 PUBLIC = Policy("public")
 AUTHENTICATED = Policy("authenticated")
+# Between the password and the second factor: only the steps of the login journey.
+PENDING = Policy("pending")
 _blueprint_policies: dict[str, Policy] = {}
 
 
@@ -83,6 +85,13 @@ def _mark(policy: Policy) -> Callable:
 
 public = _mark(PUBLIC)
 authenticated = _mark(AUTHENTICATED)
+pending = _mark(PENDING)
+
+
+def allowed_when_locked(view):
+    """Mark a view reachable while the session is locked for inactivity (unlock, logout)."""
+    view.allowed_when_locked = True
+    return view
 
 
 def require(permission: str) -> Callable:
@@ -120,6 +129,8 @@ def _enforce():
         current_app.logger.error("Endpoint without an access policy refused: %s", request.endpoint)
         abort(403)
     if policy.kind == "public":
+        return None
+    if policy.kind == "pending" and (current_user.is_authenticated or session.get("pending")):
         return None
     if not current_user.is_authenticated:
         if request.headers.get("HX-Request"):

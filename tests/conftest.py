@@ -10,6 +10,7 @@ import pytest
 
 from cabinet import create_app
 from cabinet.db import database
+from tests.soft_webauthn import SoftAuthenticator
 
 # Accounts of the test instance; passwords are generated at run time, never written down.
 ACCOUNTS = {
@@ -19,6 +20,10 @@ ACCOUNTS = {
     "secretary": ("secretaire", "Sophie Accueil"),
 }
 PASSWORDS = {login: secrets.token_urlsafe(16) for login, _ in ACCOUNTS.values()}
+# Each test account enrols a software authenticator while the template instance is built.
+AUTHENTICATORS = {login: SoftAuthenticator() for login, _ in ACCOUNTS.values()}
+RECOVERY_CODES: dict[str, list[str]] = {}
+ORIGIN = "http://localhost:5000"
 # Cheap Argon2 for tests only: the production cost is measured in `make bench`.
 FAST_ARGON2 = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8192, "ARGON2_PARALLELISM": 1}
 
@@ -31,6 +36,8 @@ def instance_config(folder: Path, **extra) -> dict:
         "DATABASE_PATH": folder / "cabinet.db",
         "ARCHIVE_PATH": folder / "archive.db",
         "KEYS_PATH": folder / "keys",
+        "RP_ID": "localhost",
+        "ORIGINS": [ORIGIN],
         **FAST_ARGON2,
         **extra,
     }
@@ -78,8 +85,23 @@ def template_instance(tmp_path_factory) -> Path:
                 display_name=name,
                 **extra,
             )
+    for login_name, _ in ACCOUNTS.values():
+        enrol(app.test_client(), login_name)
     database.close()
     return folder
+
+
+def enrol(client, username: str, name: str = "Clé de test"):
+    """First login of an account: password, then registration of its software authenticator."""
+    response = client.post("/connexion", data={"login": username, "password": PASSWORDS[username]})
+    assert response.headers["Location"] == "/enregistrement", response.get_data(as_text=True)
+    options = client.post("/webauthn/enregistrement/options").get_json()
+    credential = AUTHENTICATORS[username].create(options)
+    result = client.post("/webauthn/enregistrement", json={"credential": credential, "name": name})
+    assert result.get_json()["status"] == "ok", result.get_json()
+    with client.session_transaction() as session:
+        RECOVERY_CODES[username] = session["fresh_recovery_codes"]
+    return client
 
 
 @pytest.fixture
@@ -106,10 +128,26 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def password_step(client, username: str, password: str | None = None):
+    return client.post(
+        "/connexion", data={"login": username, "password": password or PASSWORDS[username]}
+    )
+
+
+def second_factor(client, username: str, authenticator=None, **overrides):
+    """Run the WebAuthn step through the real endpoints; returns the verification response."""
+    options = client.post("/webauthn/connexion/options").get_json()
+    credential = (authenticator or AUTHENTICATORS[username]).get(options, **overrides)
+    return client.post("/webauthn/connexion", json={"credential": credential})
+
+
 def login(client, role: str):
+    """Password, then the account's authenticator: a fully signed-in client."""
     username = ACCOUNTS[role][0]
-    response = client.post("/connexion", data={"login": username, "password": PASSWORDS[username]})
-    assert response.status_code == 302, response.get_data(as_text=True)
+    response = password_step(client, username)
+    assert response.headers.get("Location") == "/second-facteur", response.get_data(as_text=True)
+    result = second_factor(client, username)
+    assert result.get_json()["status"] == "ok", result.get_json()
     return client
 
 

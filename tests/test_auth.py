@@ -1,18 +1,25 @@
-"""Minimal password login (S1, S7): Argon2id, generic failure message, traces, end dates."""
+"""Login journey (S1, S5, S7): password then second factor; failures say nothing of the login."""
 
 import datetime
 
-from tests.conftest import PASSWORDS, traces
+from tests.conftest import PASSWORDS, password_step, second_factor, traces
 
 
-def test_login_with_the_right_password_reaches_home(app, anon_client):
-    response = anon_client.post(
-        "/connexion", data={"login": "secretaire", "password": PASSWORDS["secretaire"]}
-    )
-    assert response.status_code == 302
+def test_password_alone_reaches_no_page(app, anon_client):
+    response = password_step(anon_client, "secretaire")
+    assert response.headers["Location"] == "/second-facteur"
+    for url in ["/", "/patients/", "/securite", "/comptes/"]:
+        assert anon_client.get(url).headers.get("Location") == "/connexion", url
+    assert anon_client.post("/patients/recherche", data={"q": "a"}).status_code == 302
+
+
+def test_password_then_authenticator_reaches_home(app, anon_client):
+    password_step(anon_client, "secretaire")
+    result = second_factor(anon_client, "secretaire")
+    assert result.get_json() == {"status": "ok", "next": "/"}
     assert "Bonjour Sophie Accueil" in anon_client.get("/").get_data(as_text=True)
-    (login,) = traces(app, action="auth.login")
-    assert login.actor_name == "Sophie Accueil"
+    actions = [t.action for t in traces(app, actor_name="Sophie Accueil")]
+    assert actions[-2:] == ["auth.password_ok", "auth.login"]
 
 
 def test_failure_message_does_not_reveal_whether_the_login_exists(app, anon_client):
@@ -33,16 +40,14 @@ def test_passwords_are_stored_as_argon2id(app, user):
     assert PASSWORDS["secretaire"] not in stored
 
 
-def test_account_past_its_end_date_is_refused(app, anon_client, user):
+def test_account_past_its_end_date_is_refused(app, anon_client):
     from cabinet.users.models import User
 
     with app.app_context():
         User.update(end_date=datetime.date.today() - datetime.timedelta(days=1)).where(
             User.login == "remplacant"
         ).execute()
-    response = anon_client.post(
-        "/connexion", data={"login": "remplacant", "password": PASSWORDS["remplacant"]}
-    )
+    response = password_step(anon_client, "remplacant")
     assert response.status_code == 401
     assert "date de fin" in response.get_data(as_text=True)
 
@@ -59,6 +64,14 @@ def test_logout_is_post_only(secretary_client):
     assert secretary_client.get("/deconnexion").status_code == 405
 
 
-def test_navigation_shows_only_what_the_role_may_use(secretary_client):
+def test_navigation_shows_only_what_the_role_may_use(secretary_client, admin_client):
     page = secretary_client.get("/").get_data(as_text=True)
-    assert "Patients" in page and "Nouveau patient" in page
+    assert "Patients" in page and "Nouveau patient" in page and "Comptes" not in page
+    assert "Comptes" in admin_client.get("/").get_data(as_text=True)
+
+
+def test_login_page_and_policy_page_say_actions_are_traced(anon_client):
+    login_page = anon_client.get("/connexion").get_data(as_text=True)
+    assert "enregistrées dans un journal" in login_page
+    policy = anon_client.get("/politique-utilisation").get_data(as_text=True)
+    assert "365 jours" in policy and "journal" in policy

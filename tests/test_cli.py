@@ -6,7 +6,7 @@ from tests.conftest import traces
 def test_create_user_reads_the_password_from_stdin(app, runner):
     result = runner.invoke(
         args=["create-user", "kine", "--role", "practitioner", "--name", "Kiné Test"],
-        input="une phrase de passe assez longue\n",
+        input="une phrase de passe assez longue pour ce cabinet\n",
     )
     assert result.exit_code == 0, result.output
     assert "une phrase" not in result.output
@@ -29,7 +29,7 @@ def test_create_user_refuses_bad_input_in_french(runner):
     )
     assert result.exit_code == 1 and "Rôle inconnu" in result.output
     result = runner.invoke(args=["create-user", "y", "--role", "admin"], input="court\n")
-    assert result.exit_code == 1 and "Au moins 12 caractères" in result.output
+    assert result.exit_code == 1 and "Trop faible" in result.output
     result = runner.invoke(
         args=["create-user", "secretaire", "--role", "admin"], input="assez long mot de passe\n"
     )
@@ -65,3 +65,20 @@ def test_seed_demo_is_deterministic_and_fictitious(app, runner):
     assert all(nir_problem(nir) is None for *_, nir in first)
     ages = sorted((2026 - birth.year) for _, _, birth, _ in first)
     assert ages[0] < 18 and ages[-1] >= 65
+
+
+def test_auth_purge_deletes_expired_sessions_and_spent_challenges(app, runner, secretary_client):
+    import datetime
+
+    from cabinet.auth.models import UserSession, WebAuthnChallenge
+
+    with app.app_context():
+        old = datetime.datetime(2020, 1, 1)
+        UserSession.update(created_at=old, last_seen_at=old).execute()
+        assert WebAuthnChallenge.select().count() > 0
+    result = runner.invoke(args=["auth-purge"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert UserSession.select().count() == 0
+        assert WebAuthnChallenge.select().count() == 0
+    assert secretary_client.get("/").headers["Location"] == "/connexion"

@@ -4,7 +4,7 @@ import re
 
 from flask import Flask
 
-from tests.conftest import PASSWORDS, traces
+from tests.conftest import AUTHENTICATORS, PASSWORDS, traces
 
 
 def test_security_headers_on_every_response(anon_client, secretary_client, make_patient):
@@ -67,7 +67,17 @@ def test_post_without_csrf_token_is_refused(csrf_app, make_patient):
         data={"csrf_token": token, "login": "secretaire", "password": PASSWORDS["secretaire"]},
     )
     assert response.status_code == 302
-    # htmx requests carry the token in a header, taken from the page.
+    # JSON and htmx requests carry the token in a header, taken from the page.
+    step = client.get("/second-facteur").get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', step).group(1)
+    assert client.post("/webauthn/connexion/options").status_code == 400
+    options = client.post("/webauthn/connexion/options", headers={"X-CSRFToken": token})
+    credential = AUTHENTICATORS["secretaire"].get(options.get_json())
+    assert client.post("/webauthn/connexion", json={"credential": credential}).status_code == 400
+    verified = client.post(
+        "/webauthn/connexion", json={"credential": credential}, headers={"X-CSRFToken": token}
+    )
+    assert verified.get_json()["status"] == "ok"
     page = client.get("/patients/").get_data(as_text=True)
     header_token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
     assert (

@@ -4,9 +4,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 
-MAX_LENGTH = 128  # stated on the forms; longer input is refused, never truncated
-MIN_LENGTH = 12
-
 
 def _hasher() -> PasswordHasher:
     if has_app_context():
@@ -44,13 +41,3 @@ def _dummy_hash() -> str:
     if key not in _DUMMY:
         _DUMMY[key] = hasher.hash("dummy password for timing")
     return _DUMMY[key]
-
-
-def policy_problems(password: str) -> list[str]:
-    """What a new password lacks, in French (the full CNIL entropy rule lands with S2)."""
-    problems = []
-    if len(password) < MIN_LENGTH:
-        problems.append(f"Au moins {MIN_LENGTH} caractères.")
-    if len(password) > MAX_LENGTH:
-        problems.append(f"Au plus {MAX_LENGTH} caractères.")
-    return problems

@@ -1,6 +1,7 @@
 """Accounts: one per person (S1), never deleted (A4), so their traces stay readable."""
 
 import datetime
+import secrets
 
 from flask_login import UserMixin
 from peewee import BooleanField, CharField, DateField, DateTimeField
@@ -9,6 +10,7 @@ from cabinet.db import BaseModel, utcnow
 
 
 class User(UserMixin, BaseModel):
+    ref = CharField(unique=True, default=lambda: secrets.token_urlsafe(16))
     login = CharField(unique=True)
     display_name = CharField()
     role = CharField()
@@ -18,6 +20,8 @@ class User(UserMixin, BaseModel):
     disabled_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
+    locked_at = DateTimeField(null=True)  # after too many failures; the admin unlocks (S3)
+    password_changed_at = DateTimeField(null=True)
 
     class Meta:
         table_name = "user"

@@ -1,14 +1,27 @@
-"""Creating accounts: used by the CLI, the demo data and (later) the admin pages."""
+"""Account lifecycle (S1, S4, A4): create, edit, disable, reset — every change traced."""
 
+import secrets
+
+from cabinet import settings
 from cabinet.audit import trace
+from cabinet.auth import models as auth_models  # module import: auth.models imports users
 from cabinet.auth.passwords import hash_password
-from cabinet.db import database
+from cabinet.auth.sessions import revoke
+from cabinet.db import database, utcnow
 from cabinet.security import ROLES
 from cabinet.users.models import User
 
+_WORDS_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
 
 class AccountError(ValueError):
-    """A French message explaining why the account cannot be created."""
+    """A French message explaining why the account change is refused."""
+
+
+def one_time_password() -> str:
+    """An admin-issued password: readable aloud, 4 groups of 5 (about 99 bits), changed at once."""
+    raw = "".join(secrets.choice(_WORDS_ALPHABET) for _ in range(20))
+    return "-".join(raw[i : i + 5] for i in range(0, 20, 5))
 
 
 def create_user(
@@ -33,3 +46,108 @@ def create_user(
         )
         trace(actor, "user.create", target=f"user:{user.id}", detail=f"rôle {role}")
     return user
+
+
+def create_with_one_time_password(actor, login, role, display_name, end_date) -> tuple[User, str]:
+    password = one_time_password()
+    user = create_user(
+        login,
+        role,
+        password,
+        display_name=display_name,
+        actor=actor,
+        end_date=end_date,
+        must_change_password=True,
+    )
+    return user, password
+
+
+def update(user: User, actor, display_name: str, role: str, end_date) -> list[str]:
+    changed = []
+    if display_name != user.display_name:
+        changed.append("nom")
+    if role != user.role:
+        changed.append(f"rôle {user.role} → {role}")
+    if end_date != user.end_date:
+        changed.append(f"date de fin {user.end_date or 'aucune'} → {end_date or 'aucune'}")
+    if not changed:
+        return []
+    if user.id == actor.id and role != user.role:
+        raise AccountError("Vous ne pouvez pas changer votre propre rôle.")
+    with database.atomic():
+        User.update(display_name=display_name, role=role, end_date=end_date).where(
+            User.id == user.id
+        ).execute()
+        if role != user.role:
+            # New permissions apply to new sessions only: close the old ones.
+            revoke(user_id=user.id, reason="changement de rôle")
+        trace(actor, "user.update", target=f"user:{user.id}", detail="; ".join(changed))
+    return changed
+
+
+def disable(user: User, actor) -> None:
+    if user.id == actor.id:
+        raise AccountError("Vous ne pouvez pas désactiver votre propre compte.")
+    with database.atomic():
+        User.update(disabled_at=utcnow()).where(User.id == user.id).execute()
+        revoke(user_id=user.id, reason="compte désactivé")
+        trace(actor, "user.disable", target=f"user:{user.id}")
+
+
+def enable(user: User, actor) -> None:
+    with database.atomic():
+        User.update(disabled_at=None).where(User.id == user.id).execute()
+        trace(actor, "user.enable", target=f"user:{user.id}")
+
+
+def reset_password(user: User, actor) -> str:
+    password = one_time_password()
+    with database.atomic():
+        User.update(password_hash=hash_password(password), must_change_password=True).where(
+            User.id == user.id
+        ).execute()
+        revoke(user_id=user.id, reason="mot de passe réinitialisé")
+        trace(actor, "user.password_reset", target=f"user:{user.id}")
+    return password
+
+
+def reset_authenticators(user: User, actor) -> int:
+    with database.atomic():
+        credentials = auth_models.WebAuthnCredential
+        removed = credentials.delete().where(credentials.user == user.id).execute()
+        revoke(user_id=user.id, reason="authentificateurs réinitialisés")
+        trace(
+            actor,
+            "user.authenticators_reset",
+            target=f"user:{user.id}",
+            detail=f"{removed} authentificateur(s) supprimé(s)",
+        )
+    return removed
+
+
+def unlock(user: User, actor) -> None:
+    from cabinet.auth import lockout
+
+    with database.atomic():
+        User.update(locked_at=None).where(User.id == user.id).execute()
+        lockout.record(lockout.login_key(user.login), "", "unlock")
+        trace(actor, "user.unlock", target=f"user:{user.id}")
+
+
+def revoke_session(user: User, session_id: int, actor) -> bool:
+    with database.atomic():
+        done = revoke(row_id=session_id, user_id=user.id, reason="révoquée par l'administrateur")
+        if done:
+            trace(actor, "auth.session_revoked", target=f"user:{user.id}")
+    return bool(done)
+
+
+def save_security_settings(actor, values: dict) -> list[str]:
+    changed = []
+    with database.atomic():
+        for key, value in values.items():
+            if settings.get(key) != settings.validate(key, value):
+                settings.put(key, value)
+                changed.append(key)
+                trace(actor, "settings.update", target=f"setting:{key}", detail=str(value))
+    return changed

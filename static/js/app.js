@@ -1,2 +1,62 @@
-// Cabinet's only script (no inline script: the CSP forbids it). Behaviour lands here as needed.
+// Cabinet's page behaviour (no inline script: the CSP forbids it).
 "use strict";
+
+(function () {
+  // Idle lock (S6): the page hides itself at the same delay the server uses, without a round
+  // trip; user activity is reported (at most once a minute) so the server's clock follows it.
+  const body = document.body;
+  const idleSeconds = parseInt(body.dataset.idleSeconds || "0", 10);
+  let lastActivity = Date.now();
+  let lastReport = Date.now();
+
+  function report() {
+    const page = document.getElementById("page");
+    if (!page || !body.dataset.keepaliveUrl) return;
+    let token = "";
+    try {
+      token = JSON.parse(page.getAttribute("hx-headers"))["X-CSRFToken"];
+    } catch (e) {
+      token = "";
+    }
+    fetch(body.dataset.keepaliveUrl, {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": token },
+    }).then((response) => {
+      if (response.status === 401) lockNow();
+    });
+  }
+
+  function lockNow() {
+    if (body.classList.contains("is-locked")) return;
+    body.classList.add("is-locked");
+    window.location.assign(body.dataset.lockUrl);
+  }
+
+  function activity() {
+    if (body.classList.contains("is-locked")) return;
+    lastActivity = Date.now();
+    if (Date.now() - lastReport > 60000) {
+      lastReport = Date.now();
+      report();
+    }
+  }
+
+  if (idleSeconds > 0 && body.dataset.lockUrl) {
+    ["pointerdown", "keydown", "input", "scroll", "touchstart"].forEach((name) =>
+      document.addEventListener(name, activity, { passive: true, capture: true }));
+    document.addEventListener("htmx:afterRequest", () => {
+      lastActivity = Date.now();
+      lastReport = Date.now();
+    });
+    setInterval(() => {
+      if (Date.now() - lastActivity >= idleSeconds * 1000) lockNow();
+    }, 1000);
+  }
+
+  // Print buttons (tablets have no Ctrl+P).
+  document.addEventListener("click", (event) => {
+    if (event.target.closest("[data-print]")) {
+      event.preventDefault();
+      window.print();
+    }
+  });
+})();

@@ -1,0 +1,85 @@
+"""Server-side sessions, login attempts, WebAuthn credentials and challenges, recovery codes."""
+
+from peewee import (
+    BlobField,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from cabinet.db import BaseModel, utcnow
+from cabinet.users.models import User
+
+
+class UserSession(BaseModel):
+    """One row per browser session. The cookie holds a random token; only its hash is stored."""
+
+    token_hash = CharField(unique=True)
+    user = ForeignKeyField(User, null=True, backref="sessions", on_delete="CASCADE")
+    data = TextField(default="{}")  # Flask session dict as JSON: CSRF token, flashes, stage…
+    created_at = DateTimeField(default=utcnow)
+    last_seen_at = DateTimeField(default=utcnow)
+    client_address = CharField(default="")
+    user_agent = CharField(default="")
+    revoked_at = DateTimeField(null=True)
+    revoked_reason = CharField(default="")
+
+    class Meta:
+        table_name = "user_session"
+        indexes = ((("user", "revoked_at"), False), (("last_seen_at",), False))
+
+
+class LoginAttempt(BaseModel):
+    """Each password attempt, keyed by a keyed hash of the typed login (existing or not)."""
+
+    at = DateTimeField(default=utcnow)
+    login_key = CharField()
+    client_address = CharField(default="")
+    outcome = CharField()  # "failure" | "success" | "unlock"
+
+    class Meta:
+        table_name = "login_attempt"
+        indexes = ((("login_key", "at"), False), (("client_address", "at"), False))
+
+
+class WebAuthnCredential(BaseModel):
+    user = ForeignKeyField(User, backref="credentials", on_delete="CASCADE")
+    credential_id = BlobField(unique=True)
+    public_key = BlobField()
+    sign_count = IntegerField(default=0)
+    name = CharField()
+    transports = CharField(default="")
+    aaguid = CharField(default="")
+    created_at = DateTimeField(default=utcnow)
+    last_used_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "webauthn_credential"
+
+
+class WebAuthnChallenge(BaseModel):
+    """Server-side, single use, short-lived: a replayed or stale challenge finds nothing here."""
+
+    challenge = BlobField(unique=True)
+    user = ForeignKeyField(User, backref="challenges", on_delete="CASCADE")
+    session = ForeignKeyField(UserSession, on_delete="CASCADE")
+    purpose = CharField()  # "register" | "authenticate"
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "webauthn_challenge"
+
+
+class RecoveryCode(BaseModel):
+    user = ForeignKeyField(User, backref="recovery_codes", on_delete="CASCADE")
+    code_hash = CharField()
+    created_at = DateTimeField(default=utcnow)
+    used_at = DateTimeField(null=True)
+    is_current = BooleanField(default=True)
+
+    class Meta:
+        table_name = "recovery_code"

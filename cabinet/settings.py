@@ -1,0 +1,84 @@
+"""The practice's own choices, stored in the database, each declared here with its default.
+
+Defaults are the privacy-friendly ones (X5): shortest lock delay, second factor
+for everyone, record sharing off. Deployment facts (paths, origins) are not
+settings: they live in config.py.
+"""
+
+from dataclasses import dataclass
+
+from peewee import CharField, TextField
+
+from cabinet.db import BaseModel
+
+
+class Setting(BaseModel):
+    key = CharField(primary_key=True)
+    value = TextField()
+
+    class Meta:
+        table_name = "setting"
+
+
+@dataclass(frozen=True)
+class Declared:
+    label: str
+    default: object
+    kind: type
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple = ()
+
+
+DECLARED: dict[str, Declared] = {
+    "idle_lock_minutes": Declared("Verrouillage après inactivité (minutes)", 5, int, 1, 30),
+    "password_min_entropy": Declared(
+        "Entropie minimale des mots de passe (bits)", 50, int, choices=(50, 80)
+    ),
+    "secretary_second_factor_exempt": Declared(
+        "Dispenser la secrétaire du second facteur", False, bool
+    ),
+    "trace_retention_days": Declared(
+        "Durée de conservation des traces (jours)", 365, int, 183, 1095
+    ),
+}
+
+
+class SettingError(ValueError):
+    """A French message saying why the value is refused."""
+
+
+def _parse(declared: Declared, raw: str):
+    if declared.kind is bool:
+        return raw in {"1", "true", "True"}
+    return declared.kind(raw)
+
+
+def get(key: str):
+    declared = DECLARED[key]
+    row = Setting.get_or_none(Setting.key == key)
+    return declared.default if row is None else _parse(declared, row.value)
+
+
+def validate(key: str, value) -> object:
+    declared = DECLARED[key]
+    try:
+        value = declared.kind(value) if declared.kind is not bool else bool(value)
+    except (TypeError, ValueError):
+        raise SettingError(f"{declared.label} : valeur invalide.") from None
+    if declared.minimum is not None and value < declared.minimum:
+        raise SettingError(f"{declared.label} : au moins {declared.minimum}.")
+    if declared.maximum is not None and value > declared.maximum:
+        raise SettingError(f"{declared.label} : au plus {declared.maximum}.")
+    if declared.choices and value not in declared.choices:
+        allowed = ", ".join(str(c) for c in declared.choices)
+        raise SettingError(f"{declared.label} : valeurs possibles {allowed}.")
+    return value
+
+
+def put(key: str, value) -> object:
+    """Store a validated value (the caller traces the change in the same transaction)."""
+    value = validate(key, value)
+    raw = ("1" if value else "0") if isinstance(value, bool) else str(value)
+    Setting.insert(key=key, value=raw).on_conflict_replace().execute()
+    return value
