@@ -105,6 +105,7 @@ def _register_request_pipeline(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from cabinet.audit import bp as audit_bp
     from cabinet.auth import bp as auth_bp
     from cabinet.home import bp as home_bp
     from cabinet.patients import bp as patients_bp
@@ -114,6 +115,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(home_bp)
     app.register_blueprint(patients_bp, url_prefix="/patients")
     app.register_blueprint(users_bp, url_prefix="/comptes")
+    app.register_blueprint(audit_bp, url_prefix="/journal")
+
+    from cabinet.users.models import User
+
+    # `audit` imports no domain: the composition root hands it the list of accounts.
+    app.extensions["cabinet.actor_choices"] = lambda: [
+        (user.id, user.display_name) for user in User.select().order_by(User.display_name)
+    ]
 
 
 ERROR_MESSAGES = {

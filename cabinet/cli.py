@@ -107,12 +107,59 @@ def init_app(app: Flask) -> None:
             f"défis : {summary['challenges']}."
         )
 
+    @app.cli.group("audit")
+    def audit_group():
+        """The audit trail: verify the sealed chain, prune old traces."""
+
+    @audit_group.command("verify")
+    def audit_verify_command():
+        """Check every trace's seal; exit 1 naming the first broken entry."""
+        import time
+
+        from cabinet.audit import verification
+
+        _require_ready()
+        started = time.perf_counter()
+        try:
+            count = verification.verify_all(current_app.extensions["cabinet.audit_key"])
+        except verification.ChainBroken as broken:
+            _fail(f"Journal altéré — {broken}")
+        click.echo(
+            f"Journal intègre : {count} entrée(s) vérifiée(s) en {time.perf_counter() - started:.1f} s."
+        )
+
+    @audit_group.command("prune")
+    @click.option("--as-of", "as_of", default=None, help="Date de référence AAAA-MM-JJ")
+    def audit_prune_command(as_of):
+        """Delete traces older than the retention setting (default 1 year)."""
+        from cabinet.audit import jobs
+
+        _require_ready()
+        summary = jobs.run(_as_of(as_of))
+        click.echo(
+            f"Traces supprimées : {summary['pruned']} (antérieures au {summary['cutoff'][:10]})."
+        )
+
     @app.cli.command("demo-accounts")
     def demo_accounts_command():
         """Print the demo accounts (from the git-ignored instance folder)."""
         from cabinet import demo
 
         click.echo(demo.accounts_text())
+
+
+def _as_of(value: str | None):
+    """A date given on the command line as midnight UTC, or now."""
+    import datetime
+
+    from cabinet.db import utcnow
+
+    if value is None:
+        return utcnow()
+    try:
+        return datetime.datetime.combine(datetime.date.fromisoformat(value), datetime.time(0))
+    except ValueError:
+        _fail(f"Date invalide : {value} (format attendu AAAA-MM-JJ).")
 
 
 def _require_ready() -> None:

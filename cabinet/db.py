@@ -90,14 +90,20 @@ def pending_migrations(db: SqlCipherDatabase = database) -> list[str]:
 
 
 def init_app(app: Flask) -> None:
-    """Wrap every request in one transaction: a crash mid-request leaves nothing half-done."""
+    """Wrap every request in one transaction: a crash mid-request leaves nothing half-done.
+
+    IMMEDIATE takes SQLite's write lock at the start: nearly every request writes (a
+    trace for each read of patient data), and a deferred transaction that read first
+    could not upgrade to a writer once another process committed (SQLITE_BUSY, no
+    retry). Waiting for the lock (busy_timeout) serialises writers instead.
+    """
 
     @app.before_request
     def _begin():
         if request.endpoint == "static" or not app.config["DATABASE_READY"]:
             return
         database.connect(reuse_if_open=True)
-        g.transaction = database.atomic()
+        g.transaction = database.atomic(lock_type="IMMEDIATE")
         g.transaction.__enter__()
 
     @app.after_request
@@ -125,5 +131,5 @@ def rollback_request() -> None:
     transaction = g.pop("transaction", None)
     if transaction is not None:
         _abort(transaction)
-    g.transaction = database.atomic()
+    g.transaction = database.atomic(lock_type="IMMEDIATE")
     g.transaction.__enter__()

@@ -19,6 +19,12 @@ def local_datetime(value: datetime.datetime | None) -> str:
     return local.strftime("%d/%m/%Y à %H:%M")
 
 
+def paris_midnight_utc(day: datetime.date) -> datetime.datetime:
+    """Midnight of a Paris calendar day, as the naive UTC time we store."""
+    local = datetime.datetime.combine(day, datetime.time(0), tzinfo=PARIS)
+    return local.astimezone(datetime.UTC).replace(tzinfo=None)
+
+
 def french_date(value: datetime.date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 

@@ -24,6 +24,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         {
             "patient.admin.read",
             "patient.admin.write",
+            "patient.access_report",
             "audit.read",
             "users.manage",
             "settings.manage",
@@ -34,6 +35,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "patient.admin.read",
             "patient.admin.write",
             "appointment.manage",
+            "patient.access_report",
             "record.read",
             "record.write",
             "archive.read",

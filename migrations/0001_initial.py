@@ -3,7 +3,6 @@
 import datetime
 
 from peewee import (
-    AutoField,
     BooleanField,
     CharField,
     DateField,
@@ -12,6 +11,7 @@ from peewee import (
     Model,
     TextField,
 )
+from playhouse.sqlite_ext import AutoIncrementField
 
 
 def up(migrator, db):
@@ -31,7 +31,7 @@ def up(migrator, db):
             table_name = "user"
 
     class Trace(Model):
-        seq = AutoField()
+        seq = AutoIncrementField()
         at = DateTimeField()
         actor_id = IntegerField(null=True)
         actor_name = CharField(default="")
@@ -49,9 +49,9 @@ def up(migrator, db):
             table_name = "trace"
             indexes = (
                 (("at",), False),
-                (("patient_ref", "at"), False),
-                (("actor_id", "at"), False),
-                (("action", "at"), False),
+                (("patient_ref", "seq"), False),
+                (("actor_id", "seq"), False),
+                (("action", "seq"), False),
             )
 
     db.create_tables([User, Trace])

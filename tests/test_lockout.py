@@ -70,7 +70,7 @@ def test_sixth_attempt_waits_even_with_the_right_password(app, anon_client):
 def test_ten_failures_lock_the_account_until_the_admin_unlocks(
     app, anon_client, admin_client, user
 ):
-    for round_ in range(10):
+    for _ in range(10):
         _fail(anon_client, "secretaire", 1)
         _age_failures(app, 600)  # wait out each delay: the lock counts failures, not speed
     from cabinet.users.models import User

@@ -200,3 +200,15 @@ def test_no_patient_data_in_any_url(app, secretary_client, make_patient):
     for href in re.findall(r'(?:href|action|hx-post)="([^"]+)"', page):
         assert "Urlsafe" not in href and "253072" not in href
     assert f"/patients/{patient.ref}" in page
+
+
+def test_emptied_search_goes_back_to_the_recent_list(secretary_client, make_patient):
+    make_patient(birth_name="Récent")
+    page = secretary_client.post("/patients/recherche", data={"q": "  "}).get_data(as_text=True)
+    assert "RÉCENT" in page and "Aucun patient ne correspond" not in page
+
+
+def test_too_long_search_says_so(secretary_client):
+    response = secretary_client.post("/patients/recherche", data={"q": "x" * 81})
+    assert response.status_code == 422
+    assert "Recherche trop longue" in response.get_data(as_text=True)

@@ -86,12 +86,20 @@ def test_admin_cannot_disable_or_demote_themself(app, admin_client, user):
 def test_security_settings_are_validated_and_traced(app, admin_client):
     bad = admin_client.post(
         "/comptes/parametres-securite",
-        data={"idle_lock_minutes": "45", "password_min_entropy": "50"},
+        data={
+            "idle_lock_minutes": "45",
+            "password_min_entropy": "50",
+            "trace_retention_days": "365",
+        },
     )
     assert bad.status_code == 422 and "au plus 30" in bad.get_data(as_text=True)
     good = admin_client.post(
         "/comptes/parametres-securite",
-        data={"idle_lock_minutes": "10", "password_min_entropy": "80"},
+        data={
+            "idle_lock_minutes": "10",
+            "password_min_entropy": "80",
+            "trace_retention_days": "365",
+        },
     )
     assert good.status_code == 302
     from cabinet import settings

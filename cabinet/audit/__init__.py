@@ -1,8 +1,17 @@
-"""Audit trail: `trace()` for every domain; chain, verification and viewers.
+"""Audit trail: `trace()` for every domain; sealed chain, verification, viewer, retention.
 
-This package imports no domain: it knows patients only by their opaque ref.
+This package imports no domain: it knows patients only by their opaque ref, and
+the list of accounts for its filter is handed to it by `create_app`.
 """
 
-from cabinet.audit.services import trace
+from flask import Blueprint
 
-__all__ = ["trace"]
+from cabinet.audit.services import trace
+from cabinet.security import declare
+
+bp = Blueprint("audit", __name__)
+declare(bp, "audit.read")
+
+from cabinet.audit import views  # noqa: E402,F401
+
+__all__ = ["bp", "trace"]

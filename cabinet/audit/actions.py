@@ -34,11 +34,16 @@ ACTIONS: dict[str, str] = {
     "patient.view": "Consultation de la fiche administrative",
     "patient.create": "Création d'une fiche patient",
     "patient.update": "Rectification de la fiche administrative",
+    # Audit trail
+    "audit.view": "Consultation du journal des traces",
+    "audit.export": "Export de traces (CSV)",
+    "patient.access_report": "Édition du relevé des accès à un dossier",
     # System
     "system.init": "Initialisation de l'instance",
     "system.migrate": "Application des migrations",
     "system.seed_demo": "Chargement des données fictives de démonstration",
     "system.error": "Erreur de l'application",
+    "system.audit_prune": "Suppression des traces échues",
 }
 
 

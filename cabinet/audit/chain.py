@@ -33,3 +33,38 @@ def canonical(row: dict) -> bytes:
 def seal(key: bytes, row: dict, previous_seal: str) -> str:
     message = canonical(row) + previous_seal.encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+class ChainBroken(Exception):
+    """The first entry where the chain does not hold; the message is in French."""
+
+    def __init__(self, seq: int, message: str):
+        super().__init__(message)
+        self.seq = seq
+
+
+def verify(key: bytes, rows, anchor: tuple[int, str] | None = None) -> int:
+    """Check rows in sequence order; return how many were checked or raise ChainBroken.
+
+    `anchor` is (seq, seal) of the last entry removed by a retention cut, or None when
+    the chain starts at the beginning.
+    """
+    expected_seq, previous = (anchor[0] + 1, anchor[1]) if anchor else (1, GENESIS)
+    count = 0
+    for row in rows:
+        if row["seq"] > expected_seq:
+            raise ChainBroken(
+                expected_seq,
+                f"Entrée n° {expected_seq} absente : elle a été supprimée "
+                f"(la suivante conservée est la n° {row['seq']}).",
+            )
+        if row["seal"] != seal(key, row, previous):
+            raise ChainBroken(
+                row["seq"],
+                f"Entrée n° {row['seq']} invalide : modifiée, insérée ou déplacée "
+                "(son sceau ne correspond pas à son contenu et à l'entrée précédente).",
+            )
+        previous = row["seal"]
+        expected_seq = row["seq"] + 1
+        count += 1
+    return count

@@ -1,12 +1,14 @@
 """The trace table: append-only from the application, each row sealed and chained."""
 
-from peewee import AutoField, CharField, DateTimeField, IntegerField, TextField
+from peewee import CharField, DateTimeField, IntegerField, TextField
+from playhouse.sqlite_ext import AutoIncrementField
 
 from cabinet.db import BaseModel, utcnow
 
 
 class Trace(BaseModel):
-    seq = AutoField()
+    # AUTOINCREMENT: a number is never reused, even after a retention cut empties the table.
+    seq = AutoIncrementField()
     at = DateTimeField(default=utcnow)
     actor_id = IntegerField(null=True)
     actor_name = CharField(default="")
@@ -24,7 +26,21 @@ class Trace(BaseModel):
         table_name = "trace"
         indexes = (
             (("at",), False),
-            (("patient_ref", "at"), False),
-            (("actor_id", "at"), False),
-            (("action", "at"), False),
+            (("patient_ref", "seq"), False),
+            (("actor_id", "seq"), False),
+            (("action", "seq"), False),
         )
+
+
+class TraceCheckpoint(BaseModel):
+    """Written when old traces are pruned (T6): the seal of the last deleted entry anchors
+    the chain, so the oldest kept entry can still be verified."""
+
+    created_at = DateTimeField(default=utcnow)
+    cutoff = DateTimeField()  # traces older than this were deleted
+    last_pruned_seq = IntegerField()
+    last_pruned_seal = CharField()
+    pruned_count = IntegerField()
+
+    class Meta:
+        table_name = "trace_checkpoint"

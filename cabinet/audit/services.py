@@ -1,10 +1,13 @@
-"""Writing traces: `trace()` is the one API every domain calls (T1)."""
+"""Writing traces: `trace()` is the one API every domain calls (T1); reading them back."""
+
+import datetime
 
 from flask import current_app, has_request_context, request
+from peewee import fn
 
 from cabinet.audit.actions import ACTIONS
 from cabinet.audit.chain import GENESIS, seal
-from cabinet.audit.models import Trace
+from cabinet.audit.models import Trace, TraceCheckpoint
 from cabinet.db import database, utcnow
 
 SYSTEM_ACTOR = "système"
@@ -57,6 +60,124 @@ def trace(actor, action: str, patient=None, target=None, detail=None, outcome: s
             .limit(1)
             .scalar()
         )
-        row.seal = seal(_audit_key(), row.__data__, previous or GENESIS)
+        row.seal = seal(_audit_key(), row.__data__, previous or _anchor_seal())
         Trace.update(seal=row.seal).where(Trace.seq == row.seq).execute()
     return row
+
+
+def _anchor_seal() -> str:
+    """The seal the first entry chains to: the last pruned entry's, or the genesis value."""
+    checkpoint = TraceCheckpoint.select().order_by(TraceCheckpoint.id.desc()).first()
+    return checkpoint.last_pruned_seal if checkpoint else GENESIS
+
+
+def anchor() -> tuple[int, str] | None:
+    checkpoint = TraceCheckpoint.select().order_by(TraceCheckpoint.id.desc()).first()
+    if checkpoint is None:
+        return None
+    return checkpoint.last_pruned_seq, checkpoint.last_pruned_seal
+
+
+# Reading traces (viewers, patient access report, export) -------------------------------
+
+PAGE_SIZE = 50
+
+
+def _seq_bounds(start: datetime.datetime | None, end: datetime.datetime | None):
+    """Turn a period into sequence bounds (traces are written in time order), so every
+    filtered query is one index range scan on (column, seq)."""
+    low = high = None
+    if start is not None:
+        low = Trace.select(fn.MIN(Trace.seq)).where(Trace.at >= start).scalar() or 10**18
+    if end is not None:
+        high = Trace.select(fn.MAX(Trace.seq)).where(Trace.at < end).scalar() or 0
+    return low, high
+
+
+def search(
+    start=None,
+    end=None,
+    actor_id=None,
+    patient_ref=None,
+    action=None,
+    before_seq=None,
+    limit=PAGE_SIZE,
+):
+    """Traces matching the filters, newest first; `before_seq` pages backwards."""
+    low, high = _seq_bounds(start, end)
+    query = Trace.select()
+    if low is not None:
+        query = query.where(Trace.seq >= low)
+    if high is not None:
+        query = query.where(Trace.seq <= high)
+    if before_seq is not None:
+        query = query.where(Trace.seq < before_seq)
+    if actor_id is not None:
+        query = query.where(Trace.actor_id == actor_id)
+    if patient_ref:
+        query = query.where(Trace.patient_ref == patient_ref)
+    if action:
+        query = query.where(Trace.action == action)
+    return query.order_by(Trace.seq.desc()).limit(limit)
+
+
+def patient_accesses(patient_ref: str, start, end):
+    """Every trace naming this patient over the period, oldest first (T4)."""
+    low, high = _seq_bounds(start, end)
+    query = Trace.select().where(Trace.patient_ref == patient_ref)
+    if low is not None:
+        query = query.where(Trace.seq >= low)
+    if high is not None:
+        query = query.where(Trace.seq <= high)
+    return query.order_by(Trace.seq)
+
+
+CSV_COLUMNS = [
+    "seq",
+    "at",
+    "actor_id",
+    "actor_name",
+    "role",
+    "action",
+    "label",
+    "patient_ref",
+    "target",
+    "detail",
+    "client_address",
+    "outcome",
+    "seal",
+]
+
+
+def csv_lines(rows):
+    """Yield CSV lines (UTF-8 with BOM for spreadsheet software), streaming."""
+    import csv
+    import io
+
+    from cabinet.audit.actions import label
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    buffer.write("\ufeff")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(
+            [
+                row.seq,
+                row.at.isoformat(timespec="seconds") + "Z",
+                row.actor_id or "",
+                row.actor_name,
+                row.role,
+                row.action,
+                label(row.action),
+                row.patient_ref or "",
+                row.target,
+                row.detail,
+                row.client_address,
+                row.outcome,
+                row.seal,
+            ]
+        )
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate(0)

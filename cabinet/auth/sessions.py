@@ -35,6 +35,13 @@ class ServerSession(CallbackDict, SessionMixin):
         self.permanent = True
 
 
+def start_afresh(session) -> None:
+    """Forget the (revoked) row: whatever the session holds next goes into a new one."""
+    session.clear()
+    session.row_id = None
+    session.rotate_requested = False
+
+
 def rotate(session) -> None:
     """Give this session a new token at the end of the request (the old one stops working)."""
     session.rotate_requested = True

@@ -5,6 +5,7 @@ from flask_login import current_user, logout_user
 
 from cabinet.auth import bp, recovery, services
 from cabinet.auth.forms import ChangePasswordForm, LoginForm, RecoveryForm, UnlockForm
+from cabinet.auth.sessions import revoke, start_afresh
 from cabinet.security import allowed_when_locked, authenticated, pending, public
 
 
@@ -50,8 +51,10 @@ def logout():
     """End the session (also from the lock screen, or half-way through login). Any user."""
     if current_user.is_authenticated:
         services.logout(current_user)
+    else:
+        revoke(row_id=services.session_row(), reason="connexion abandonnée")
     logout_user()
-    session.clear()
+    start_afresh(session)
     flash("Vous êtes déconnecté.")
     return redirect(url_for("auth.login"))
 

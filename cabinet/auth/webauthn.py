@@ -154,6 +154,14 @@ def verify_registration(user: User, session_id: int, credential: dict, name: str
         raise WebAuthnRefused(
             "L'enregistrement de l'authentificateur a échoué : recommencez.", _reason(exc)
         ) from exc
+    if (
+        WebAuthnCredential.select()
+        .where(WebAuthnCredential.credential_id == verified.credential_id)
+        .exists()
+    ):
+        raise WebAuthnRefused(
+            "Cet authentificateur est déjà enregistré.", "authentificateur déjà enregistré"
+        )
     transports = credential.get("response", {}).get("transports") or []
     return WebAuthnCredential.create(
         user=user,

@@ -7,7 +7,7 @@ from cabinet.security import declare
 bp = Blueprint("patients", __name__)
 declare(bp, "patient.admin.read")
 
-from cabinet.patients import views  # noqa: E402,F401
+from cabinet.patients import views, views_access  # noqa: E402,F401
 
 
 @bp.context_processor

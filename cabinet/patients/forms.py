@@ -132,4 +132,7 @@ class PatientForm(FrenchForm):
 
 
 class SearchForm(FrenchForm):
-    q = StringField("Rechercher un patient", validators=[Length(max=80)])
+    q = StringField(
+        "Rechercher un patient",
+        validators=[Length(max=80, message="Recherche trop longue (80 caractères au plus).")],
+    )

@@ -54,6 +54,12 @@ class SecuritySettingsForm(FrenchForm):
             ]
         ),
     )
+    trace_retention_days = IntegerField(
+        "Conservation des traces (jours, de 183 à 1095)",
+        validators=[DataRequired("Indiquez une durée en jours.")],
+        description="Recommandation CNIL : 6 mois à 1 an ; jusqu'à 3 ans pour un besoin de "
+        "contrôle interne documenté.",
+    )
     secretary_second_factor_exempt = BooleanField(
         "Dispenser le rôle secrétaire du second facteur (déconseillé)"
     )

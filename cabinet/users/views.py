@@ -182,6 +182,7 @@ def security_settings():
                 {
                     "idle_lock_minutes": form.idle_lock_minutes.data,
                     "password_min_entropy": int(form.password_min_entropy.data),
+                    "trace_retention_days": form.trace_retention_days.data,
                     "secretary_second_factor_exempt": form.secretary_second_factor_exempt.data,
                 },
             )

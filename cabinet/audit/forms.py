@@ -1,0 +1,51 @@
+import datetime
+
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import Length, Optional, ValidationError
+
+from cabinet.audit.actions import ACTIONS
+from cabinet.forms import FrenchForm, choices
+
+
+class TraceFilterForm(FrenchForm):
+    """Filters of the journal viewer (GET: no patient name, only opaque refs)."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField("Du", validators=[Optional()])
+    end = DateField("Au (inclus)", validators=[Optional()])
+    actor = SelectField("Utilisateur", choices=[], validate_choice=False, default="")
+    patient = StringField("Référence du patient", validators=[Optional(), Length(max=40)])
+    action = SelectField(
+        "Action",
+        choices=choices([("", "Toutes")] + sorted(ACTIONS.items(), key=lambda a: a[1])),
+        default="",
+    )
+
+    def validate_end(self, field):
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError("La fin de la période précède son début.")
+
+    def period(self) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+        """UTC bounds [start, end) from the dates chosen in Paris time."""
+        from cabinet.formatting import paris_midnight_utc
+
+        start = paris_midnight_utc(self.start.data) if self.start.data else None
+        end = (
+            paris_midnight_utc(self.end.data + datetime.timedelta(days=1))
+            if self.end.data
+            else None
+        )
+        return start, end
+
+    def filters(self) -> dict:
+        start, end = self.period()
+        actor = self.actor.data
+        return {
+            "start": start,
+            "end": end,
+            "actor_id": int(actor) if actor and actor.isdigit() else None,
+            "patient_ref": (self.patient.data or "").strip() or None,
+            "action": self.action.data or None,
+        }

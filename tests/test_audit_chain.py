@@ -1,0 +1,177 @@
+"""T2, T6: the sealed chain catches an altered, removed, inserted or reordered entry at the
+right number; pruning keeps it verifiable; `flask audit verify` says so."""
+
+import datetime
+
+import pytest
+
+from cabinet.audit import chain
+from cabinet.db import database
+
+KEY = bytes(range(32))
+
+
+def _rows(n):
+    rows, previous = [], chain.GENESIS
+    for seq in range(1, n + 1):
+        row = {
+            "seq": seq,
+            "at": datetime.datetime(2026, 1, 1, 8, seq),
+            "actor_id": 1,
+            "actor_name": "Dr Test",
+            "role": "practitioner",
+            "action": "patient.view",
+            "patient_ref": "ref",
+            "target": "patient",
+            "detail": "",
+            "client_address": "1.2.3.4",
+            "outcome": "ok",
+        }
+        row["seal"] = chain.seal(KEY, row, previous)
+        previous = row["seal"]
+        rows.append(row)
+    return rows
+
+
+def test_an_intact_chain_verifies():
+    assert chain.verify(KEY, _rows(5)) == 5
+
+
+def test_an_altered_field_is_caught_at_its_entry():
+    rows = _rows(5)
+    rows[2]["actor_name"] = "Quelqu'un d'autre"
+    with pytest.raises(chain.ChainBroken) as broken:
+        chain.verify(KEY, rows)
+    assert broken.value.seq == 3 and "modifiée" in str(broken.value)
+
+
+def test_a_removed_entry_is_caught_at_its_number():
+    rows = _rows(5)
+    del rows[1]
+    with pytest.raises(chain.ChainBroken) as broken:
+        chain.verify(KEY, rows)
+    assert broken.value.seq == 2 and "supprimée" in str(broken.value)
+
+
+def test_an_inserted_entry_cannot_be_sealed_without_the_key():
+    rows = _rows(3)
+    forged = dict(rows[2], seq=4, action="patient.update")
+    forged["seal"] = chain.seal(b"not the key" * 3, forged, rows[2]["seal"])
+    with pytest.raises(chain.ChainBroken) as broken:
+        chain.verify(KEY, rows + [forged])
+    assert broken.value.seq == 4
+
+
+def test_reordered_entries_are_caught():
+    rows = _rows(4)
+    rows[1], rows[2] = dict(rows[2], seq=2), dict(rows[1], seq=3)
+    with pytest.raises(chain.ChainBroken) as broken:
+        chain.verify(KEY, rows)
+    assert broken.value.seq == 2
+
+
+def test_a_chain_cut_by_retention_verifies_from_its_anchor():
+    rows = _rows(6)
+    assert chain.verify(KEY, rows[3:], anchor=(3, rows[2]["seal"])) == 3
+    with pytest.raises(chain.ChainBroken):
+        chain.verify(KEY, rows[3:])
+
+
+# Against the real database and command ---------------------------------------------------
+
+
+def _traced_activity(secretary_client, make_patient, n=3):
+    patients = [make_patient() for _ in range(n)]
+    for patient in patients:
+        secretary_client.get(f"/patients/{patient.ref}")
+    return patients
+
+
+def _verify(runner):
+    return runner.invoke(args=["audit", "verify"])
+
+
+def test_verify_command_passes_on_real_traces(runner, secretary_client, make_patient):
+    _traced_activity(secretary_client, make_patient)
+    result = _verify(runner)
+    assert result.exit_code == 0, result.output
+    assert "Journal intègre" in result.output
+
+
+@pytest.mark.parametrize(
+    ("tamper", "expected"),
+    [
+        ("UPDATE trace SET detail = 'rien' WHERE seq = {seq}", "Entrée n° {seq} invalide"),
+        ("DELETE FROM trace WHERE seq = {seq}", "Entrée n° {seq} absente"),
+        ("UPDATE trace SET actor_id = 99 WHERE seq = {seq}", "Entrée n° {seq} invalide"),
+    ],
+)
+def test_verify_command_names_the_first_tampered_entry(
+    app, runner, secretary_client, make_patient, tamper, expected
+):
+    _traced_activity(secretary_client, make_patient)
+    with app.app_context():
+        seq = database.execute_sql("SELECT max(seq) - 2 FROM trace").fetchone()[0]
+        database.execute_sql(tamper.format(seq=seq))
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert expected.format(seq=seq) in result.output
+
+
+def test_verify_catches_entries_removed_at_the_end(app, runner, secretary_client, make_patient):
+    _traced_activity(secretary_client, make_patient)
+    with app.app_context():
+        last = database.execute_sql("SELECT max(seq) FROM trace").fetchone()[0]
+        database.execute_sql("DELETE FROM trace WHERE seq >= ?", (last - 1,))
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert f"Entrées n° {last - 1} à {last} absentes" in result.output
+
+
+def test_verify_catches_swapped_rows(app, runner, secretary_client, make_patient):
+    _traced_activity(secretary_client, make_patient)
+    with app.app_context():
+        a, b = database.execute_sql(
+            "SELECT seq FROM trace WHERE action = 'patient.view' ORDER BY seq LIMIT 2"
+        ).fetchall()
+        database.execute_sql("UPDATE trace SET patient_ref = 'x' WHERE seq = ?", (a[0],))
+    assert _verify(runner).exit_code == 1
+
+
+def test_prune_deletes_old_traces_and_verify_stays_green(
+    app, runner, secretary_client, make_patient
+):
+    _traced_activity(secretary_client, make_patient, n=4)
+    from cabinet.audit.models import Trace, TraceCheckpoint
+
+    with app.app_context():
+        total = Trace.select().count()
+        middle = Trace.select().order_by(Trace.seq).offset(total // 2).first()
+        boundary = middle.at
+        from cabinet.audit import jobs
+
+        with app.test_request_context():
+            summary = jobs.run(boundary + datetime.timedelta(days=365))
+    assert summary["pruned"] == total // 2
+    with app.app_context():
+        remaining = list(Trace.select().order_by(Trace.seq))
+        assert all(row.at >= boundary for row in remaining)
+        assert Trace.select().count() < total
+        assert TraceCheckpoint.select().count() >= 1
+    assert _verify(runner).exit_code == 0
+    # New traces after the cut chain on, and the whole still verifies.
+    _traced_activity(secretary_client, make_patient, n=1)
+    assert _verify(runner).exit_code == 0
+
+
+def test_prune_everything_then_continue(app, runner, secretary_client, make_patient):
+    _traced_activity(secretary_client, make_patient, n=2)
+    result = runner.invoke(args=["audit", "prune", "--as-of", "2099-01-01"])
+    assert result.exit_code == 0, result.output
+    _traced_activity(secretary_client, make_patient, n=1)
+    assert _verify(runner).exit_code == 0
+
+
+def test_prune_rejects_a_bad_date(runner):
+    result = runner.invoke(args=["audit", "prune", "--as-of", "hier"])
+    assert result.exit_code == 1 and "Date invalide" in result.output

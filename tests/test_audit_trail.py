@@ -1,0 +1,196 @@
+"""T1, T3, T4: what each patient-data route traces, the journal viewer and its export,
+and the patient's access report."""
+
+import pytest
+
+from tests.conftest import traces
+from tests.test_patients import VALID
+
+
+def _new_traces(app, since: int):
+    from cabinet.audit.models import Trace
+
+    with app.app_context():
+        return [
+            (t.action, t.patient_ref)
+            for t in Trace.select().where(Trace.seq > since).order_by(Trace.seq)
+        ]
+
+
+def _last_seq(app) -> int:
+    from cabinet.audit.models import Trace
+
+    with app.app_context():
+        return Trace.select(Trace.seq).order_by(Trace.seq.desc()).limit(1).scalar() or 0
+
+
+@pytest.mark.parametrize("role", ["admin", "practitioner", "secretary"])
+def test_each_patient_route_writes_exactly_the_expected_traces(
+    app, role_client, role, make_patient
+):
+    client = role_client(role)
+    patient = make_patient(phone="01 02 03 04 05")
+    ref = patient.ref
+    edit = {
+        **VALID,
+        "birth_name": patient.birth_name,
+        "first_names": patient.first_names,
+        "birth_date": "1950-03-14",
+        "nir": "",
+        "phone": "06 00 00 00 01",
+        "address": patient.address,
+        "postcode": patient.postcode,
+        "city": patient.city,
+        "birthplace_code": "",
+        "family_situation": "",
+    }
+    walk = [
+        ("GET", "/patients/", None, [("patient.list", None)]),
+        ("POST", "/patients/recherche", {"q": patient.birth_name}, [("patient.search", None)]),
+        ("GET", f"/patients/{ref}", None, [("patient.view", ref)]),
+        ("GET", f"/patients/{ref}/modifier", None, [("patient.view", ref)]),
+        (
+            "POST",
+            f"/patients/{ref}/modifier",
+            edit,
+            [("patient.view", ref), ("patient.update", ref)],
+        ),
+    ]
+    if role in ("admin", "practitioner"):
+        walk.append(("GET", f"/patients/{ref}/acces", None, [("patient.access_report", ref)]))
+    for method, url, data, expected in walk:
+        since = _last_seq(app)
+        response = client.open(url, method=method, data=data)
+        assert response.status_code in (200, 302), (url, response.status_code)
+        assert _new_traces(app, since) == expected, url
+    since = _last_seq(app)
+    response = client.post("/patients/nouveau", data=VALID)
+    (created,) = _new_traces(app, since)
+    assert created[0] == "patient.create" and response.status_code == 302
+
+
+def test_traces_hold_who_when_where_and_no_content(app, secretary_client, make_patient):
+    patient = make_patient(phone="01 02 03 04 05", birth_name="Contenu")
+    secretary_client.get(f"/patients/{patient.ref}")
+    (view,) = traces(app, action="patient.view")
+    assert view.actor_name == "Sophie Accueil" and view.role == "secretary"
+    assert view.client_address == "127.0.0.1" and view.at is not None and len(view.seal) == 64
+    for trace in traces(app):
+        text = " ".join(str(v) for v in trace.__data__.values())
+        assert "Contenu" not in text and "01 02 03 04 05" not in text
+
+
+def test_access_report_lists_every_role_and_nothing_of_other_patients(
+    app, secretary_client, practitioner_client, admin_client, make_patient
+):
+    mine = make_patient(birth_name="Mienne")
+    other = make_patient(birth_name="Autre")
+    secretary_client.get(f"/patients/{mine.ref}")
+    practitioner_client.get(f"/patients/{mine.ref}")
+    practitioner_client.get(f"/patients/{other.ref}")
+    page = admin_client.get(f"/patients/{mine.ref}/acces").get_data(as_text=True)
+    assert "Sophie Accueil" in page and "Dr Paul Soignant" in page
+    assert "Secrétaire" in page and "Praticien" in page
+    assert "Consultation de la fiche administrative" in page
+    assert "Relevé des accès au dossier" in page
+    # The other patient's accesses do not appear: one line per access to this file only.
+    from cabinet.audit.models import Trace
+
+    with app.app_context():
+        count = Trace.select().where(Trace.patient_ref == mine.ref).count()
+    assert page.count("<tr><td>") == count
+    assert traces(app, action="patient.access_report")[-1].patient_ref == mine.ref
+
+
+def test_access_report_refuses_a_reversed_period(admin_client, make_patient):
+    patient = make_patient()
+    response = admin_client.get(f"/patients/{patient.ref}/acces?start=2026-05-01&end=2026-04-01")
+    assert response.status_code == 422
+    assert "précède son début" in response.get_data(as_text=True)
+
+
+def test_secretary_cannot_produce_the_access_report(secretary_client, make_patient):
+    patient = make_patient()
+    assert secretary_client.get(f"/patients/{patient.ref}/acces").status_code == 403
+
+
+def test_journal_filters_by_user_patient_and_action(
+    app, admin_client, secretary_client, practitioner_client, user, make_patient
+):
+    patient = make_patient()
+    secretary_client.get(f"/patients/{patient.ref}")
+    practitioner_client.get("/patients/")
+    secretary_id = user("secretary").id
+
+    def table(url):
+        page = admin_client.get(url).get_data(as_text=True)
+        return page[page.index('<table class="table traces">') :]
+
+    page = table(f"/journal/?actor={secretary_id}")
+    assert "Sophie Accueil" in page and "Dr Paul Soignant" not in page
+    page = table(f"/journal/?patient={patient.ref}")
+    assert "Consultation de la fiche administrative" in page
+    assert "Consultation de la liste des patients" not in page
+    page = table("/journal/?action=patient.list")
+    assert "Dr Paul Soignant" in page and "Consultation de la fiche administrative" not in page
+    assert traces(app, action="audit.view")
+
+
+def test_journal_pages_with_load_more(app, admin_client, secretary_client, make_patient):
+    patient = make_patient()
+    for _ in range(60):
+        secretary_client.get(f"/patients/{patient.ref}")
+    first = admin_client.get(f"/journal/?patient={patient.ref}").get_data(as_text=True)
+    assert first.count('class="outcome-ok"') == 50
+    import re
+
+    more = re.search(r'hx-get="([^"]+)"', first).group(1).replace("&amp;", "&")
+    rest = admin_client.get(more, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in rest
+    assert rest.count('class="outcome-ok"') == 61 - 50  # 60 views + the creation
+
+
+def test_journal_refuses_a_reversed_period(admin_client):
+    response = admin_client.get("/journal/?start=2026-05-01&end=2026-04-01")
+    assert "Filtres invalides" in response.get_data(as_text=True)
+
+
+def test_export_is_csv_of_the_selection_and_is_traced(
+    app, admin_client, secretary_client, make_patient
+):
+    patient = make_patient()
+    secretary_client.get(f"/patients/{patient.ref}")
+    response = admin_client.get(f"/journal/export.csv?patient={patient.ref}")
+    assert response.mimetype == "text/csv"
+    body = response.get_data(as_text=True)
+    lines = body.strip().splitlines()
+    assert lines[0].lstrip("\ufeff").startswith("seq;at;actor_id")
+    assert len(lines) == 1 + 2  # creation and view
+    assert all(patient.ref in line for line in lines[1:])
+    (export,) = traces(app, action="audit.export")
+    assert patient.ref in export.detail
+
+
+def test_no_route_can_change_or_delete_traces(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("audit."):
+            assert rule.methods - {"GET", "HEAD", "OPTIONS"} == set(), rule.endpoint
+
+
+def test_policy_page_reads_the_retention_setting(app, admin_client, anon_client):
+    from cabinet import settings
+
+    with app.app_context():
+        settings.put("trace_retention_days", 730)
+    assert "730 jours" in anon_client.get("/politique-utilisation").get_data(as_text=True)
+    assert "730 jours" in anon_client.get("/connexion").get_data(as_text=True)
+
+
+def test_retention_setting_is_bounded():
+    from cabinet import settings
+
+    with pytest.raises(settings.SettingError):
+        settings.validate("trace_retention_days", 90)
+    with pytest.raises(settings.SettingError):
+        settings.validate("trace_retention_days", 2000)
+    assert settings.validate("trace_retention_days", 183) == 183
