@@ -23,12 +23,23 @@ def search():
     """Search posted as you type (the name never enters a URL). Same readers as the list."""
     form = SearchForm()
     if not form.validate():
-        return render("patients/index.html", "patients/_results.html", form=form, patients=[],
-                      searched=True, error=form.q.errors[0]), 422
+        return render(
+            "patients/index.html",
+            "patients/_results.html",
+            form=form,
+            patients=[],
+            searched=True,
+            error=form.q.errors[0],
+        ), 422
     if not (form.q.data or "").strip():
         # An emptied search box goes back to the list it started from.
-        return render("patients/index.html", "patients/_results.html", form=form,
-                      patients=services.recent(current_user), searched=False)
+        return render(
+            "patients/index.html",
+            "patients/_results.html",
+            form=form,
+            patients=services.recent(current_user),
+            searched=False,
+        )
     patients = services.search(form.q.data, current_user)
     return render(
         "patients/index.html", "patients/_results.html", form=form, patients=patients, searched=True
