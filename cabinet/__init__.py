@@ -105,6 +105,7 @@ def _register_request_pipeline(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from cabinet.appointments import bp as appointments_bp
     from cabinet.audit import bp as audit_bp
     from cabinet.auth import bp as auth_bp
     from cabinet.home import bp as home_bp
@@ -116,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(patients_bp, url_prefix="/patients")
     app.register_blueprint(users_bp, url_prefix="/comptes")
     app.register_blueprint(audit_bp, url_prefix="/journal")
+    app.register_blueprint(appointments_bp, url_prefix="/agenda")
 
     from cabinet.users.models import User
 

@@ -75,8 +75,14 @@ def init_app(app: Flask) -> None:
     @app.cli.command("seed-demo")
     @click.option("--patients", default=200, show_default=True, help="Nombre de patients fictifs")
     @click.option("--seed", default=1, show_default=True, help="Graine (données déterministes)")
+    @click.option(
+        "--appointments",
+        default=None,
+        type=int,
+        help="Nombre de rendez-vous (par défaut 10 par patient)",
+    )
     @click.option("--if-empty", is_flag=True, help="Ne rien faire si des comptes existent déjà")
-    def seed_demo_command(patients, seed, if_empty):
+    def seed_demo_command(patients, seed, if_empty, appointments):
         """Load fictitious demo data (Faker fr_FR): accounts and patients."""
         from cabinet import demo
 
@@ -85,10 +91,14 @@ def init_app(app: Flask) -> None:
             return
         if patients < 0:
             _fail("Le nombre de patients doit être positif.")
-        summary = demo.seed(patients=patients, seed=seed)
+        if appointments is None:
+            appointments = patients * 10
+        if appointments < 0:
+            _fail("Le nombre de rendez-vous doit être positif.")
+        summary = demo.seed(patients=patients, seed=seed, appointments=appointments)
         click.echo(
             f"Données fictives chargées : {summary['patients']} patients, "
-            f"{summary['accounts']} comptes."
+            f"{summary['appointments']} rendez-vous, {summary['accounts']} comptes."
         )
 
     @app.cli.command("auth-purge")

@@ -124,8 +124,9 @@ def fake_patient(fake: Faker, rng: random.Random, today: datetime.date) -> dict:
     return patient
 
 
-def seed(patients: int = 200, seed: int = 1, batch: int = 500) -> dict:
-    """Create the demo accounts (if missing) and `patients` fictitious patients."""
+def seed(patients: int = 200, seed: int = 1, batch: int = 500, appointments: int = 0) -> dict:
+    """Create the demo accounts (if missing), `patients` fictitious patients and about
+    `appointments` appointments spread over the past years and the coming weeks."""
     fake = Faker("fr_FR")
     fake.seed_instance(seed)
     rng = random.Random(seed)
@@ -147,6 +148,134 @@ def seed(patients: int = 200, seed: int = 1, batch: int = 500) -> dict:
             rows.append(row)
         with database.atomic():
             Patient.insert_many(rows).execute()
+    booked = seed_appointments(appointments, rng) if appointments and patients else 0
     with database.atomic():
-        trace(None, "system.seed_demo", detail=f"{patients} patients fictifs")
-    return {"patients": patients, "accounts": accounts}
+        trace(
+            None, "system.seed_demo", detail=f"{patients} patients et {booked} rendez-vous fictifs"
+        )
+    return {"patients": patients, "accounts": accounts, "appointments": booked}
+
+
+def seed_appointments(wanted: int, rng: random.Random, batch: int = 5000) -> int:
+    """Fill the practitioners' agendas backwards from a few weeks ahead: no overlaps for a
+    practitioner (consecutive slots) nor a patient (each patient sees one practitioner);
+    about one in five at home, and care series of weekly sessions."""
+    from cabinet.appointments.models import Appointment, AppointmentType, OpeningHours, Series
+    from cabinet.appointments.schedule import to_utc
+    from cabinet.appointments.services import practitioners as agenda_holders
+
+    holders = agenda_holders()
+    kinds = list(AppointmentType.select().where(AppointmentType.active))
+    if not holders or not kinds:
+        return 0
+    with database.atomic():
+        for holder in holders:
+            if not OpeningHours.select().where(OpeningHours.practitioner == holder.id).exists():
+                OpeningHours.insert_many(
+                    [
+                        {
+                            "practitioner": holder.id,
+                            "weekday": d,
+                            "opens": datetime.time(8),
+                            "closes": datetime.time(19),
+                        }
+                        for d in range(5)
+                    ]
+                    + [
+                        {
+                            "practitioner": holder.id,
+                            "weekday": 5,
+                            "opens": datetime.time(8),
+                            "closes": datetime.time(12),
+                        }
+                    ]
+                ).execute()
+    patient_ids = [p.id for p in Patient.select(Patient.id).order_by(Patient.id)]
+    mine = {h.id: patient_ids[i :: len(holders)] for i, h in enumerate(holders)}
+    home_kind = next((k for k in kinds if k.is_home_visit), kinds[0])
+    session_kind = next((k for k in kinds if k.name == "Séance"), kinds[0])
+    per_holder = wanted // len(holders)
+    # Slots of 30 minutes from 08:00 to 19:00 (22 a day), six days a week.
+    slots_per_day = 22
+    last_day = datetime.date.today() + datetime.timedelta(days=42)
+    created, now = 0, utcnow()
+    rows = []
+    for holder in holders:
+        series_of = {}
+        day, made = last_day, 0
+        while made < per_holder:
+            if day.weekday() == 6 or (day.weekday() == 5 and rng.random() < 0.5):
+                day -= datetime.timedelta(days=1)
+                continue
+            for slot in range(slots_per_day if day.weekday() < 5 else 8):
+                if made >= per_holder:
+                    break
+                patient_id = rng.choice(mine[holder.id])
+                at_home = rng.random() < 0.2
+                kind = (
+                    home_kind
+                    if at_home
+                    else session_kind
+                    if rng.random() < 0.7
+                    else rng.choice(kinds)
+                )
+                start = to_utc(day, datetime.time(8 + slot // 2, 30 * (slot % 2)))
+                duration = datetime.timedelta(minutes=min(kind.duration_minutes, 30))
+                past = start < now
+                series_id = None
+                if rng.random() < 0.3:
+                    if patient_id not in series_of:
+                        series_of[patient_id] = Series.create(
+                            practitioner=holder.id,
+                            patient=patient_id,
+                            appointment_type=session_kind,
+                            count=10,
+                            weekdays=str(day.weekday()),
+                            local_time=datetime.time(8),
+                            first_date=day,
+                            created_by=holder.id,
+                        ).id
+                    series_id = series_of[patient_id]
+                rows.append(
+                    {
+                        "ref": secrets.token_urlsafe(16),
+                        "practitioner": holder.id,
+                        "patient": patient_id,
+                        "appointment_type": kind.id,
+                        "starts_at": start,
+                        "ends_at": start + duration,
+                        "status": ("honoured" if rng.random() < 0.93 else "missed")
+                        if past
+                        else "booked",
+                        "location": "home" if at_home else "practice",
+                        "access_info": rng.choice(
+                            ["", "", "Digicode 4587A", "3e étage gauche", "Clé dans la boîte"]
+                        )
+                        if at_home
+                        else "",
+                        "series": series_id,
+                        "created_by": holder.id,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                made += 1
+                if len(rows) >= batch:
+                    created += _flush(Appointment, rows)
+            day -= datetime.timedelta(days=1)
+    created += _flush(Appointment, rows)
+    # The retention clock of each patient counts from their last honoured appointment.
+    database.execute_sql(
+        "UPDATE patient SET last_care_at = (SELECT max(starts_at) FROM appointment a "
+        "WHERE a.patient_id = patient.id AND a.status = 'honoured')"
+    )
+    return created
+
+
+def _flush(model, rows: list) -> int:
+    count = len(rows)
+    if rows:
+        with database.atomic():
+            model.insert_many(rows).execute()
+        rows.clear()
+    return count

@@ -42,6 +42,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["french_date"] = french_date
     app.jinja_env.filters["age"] = age
+    app.jinja_env.filters["utc_start"] = lambda day: paris_midnight_utc(day)
+    app.jinja_env.filters["utc_end"] = lambda day: paris_midnight_utc(
+        day + datetime.timedelta(days=1)
+    )
 
     @app.context_processor
     def _permissions():

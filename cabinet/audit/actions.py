@@ -34,6 +34,16 @@ ACTIONS: dict[str, str] = {
     "patient.view": "Consultation de la fiche administrative",
     "patient.create": "Création d'une fiche patient",
     "patient.update": "Rectification de la fiche administrative",
+    # Appointments
+    "appointment.agenda_view": "Consultation de l'agenda",
+    "appointment.view": "Consultation d'un rendez-vous",
+    "appointment.create": "Prise de rendez-vous",
+    "appointment.series_create": "Création d'une série de séances",
+    "appointment.move": "Déplacement d'un rendez-vous",
+    "appointment.cancel": "Annulation d'un rendez-vous",
+    "appointment.mark": "Rendez-vous marqué honoré ou non honoré",
+    "appointment.tour_print": "Impression de la feuille de tournée",
+    "appointment.confirmation_print": "Impression d'une confirmation de rendez-vous",
     # Audit trail
     "audit.view": "Consultation du journal des traces",
     "audit.export": "Export de traces (CSV)",

@@ -52,6 +52,27 @@
     }, 1000);
   }
 
+  // Booking: a patient chosen in the picker, or just created, fills the form's hidden field.
+  function pick(ref, label) {
+    document.querySelectorAll("[data-patient-target]").forEach((input) => (input.value = ref));
+    const picked = document.getElementById("picked");
+    if (picked && label) {
+      picked.textContent = "";
+      const strong = document.createElement("strong");
+      strong.textContent = "Patient choisi : " + label;
+      picked.appendChild(strong);
+      picked.dataset.pickedRef = ref;
+    }
+  }
+  document.addEventListener("click", (event) => {
+    const choice = event.target.closest(".choose-patient");
+    if (choice) pick(choice.dataset.patientRef, choice.dataset.patientLabel);
+  });
+  document.addEventListener("htmx:afterSwap", () => {
+    const created = document.querySelector("[data-picked-ref]");
+    if (created && created.dataset.pickedRef) pick(created.dataset.pickedRef, null);
+  });
+
   // Print buttons (tablets have no Ctrl+P).
   document.addEventListener("click", (event) => {
     if (event.target.closest("[data-print]")) {

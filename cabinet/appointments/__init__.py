@@ -1,0 +1,31 @@
+"""Agenda (P1, P3, A6): day and week views, booking, care series, home visits, tour sheet."""
+
+from flask import Blueprint
+
+from cabinet.security import declare
+
+bp = Blueprint("appointments", __name__)
+declare(bp, "appointment.manage")
+
+from cabinet.appointments import (  # noqa: E402,F401
+    views,
+    views_print,
+    views_series,
+    views_settings,
+)
+
+
+@bp.context_processor
+def _labels():
+    from cabinet.appointments import models, schedule
+
+    return {
+        "statuses": models.STATUSES,
+        "locations": models.LOCATIONS,
+        "cancel_reasons": models.CANCEL_REASONS,
+        "absence_kinds": models.ABSENCE_KINDS,
+        "hhmm": schedule.hhmm,
+        "describe": schedule.describe,
+        "to_local": schedule.to_local,
+        "weekdays": schedule.WEEKDAYS,
+    }

@@ -1,0 +1,57 @@
+"""Printable documents of the agenda: the home-visit tour sheet and the confirmation card."""
+
+import datetime
+
+from flask import request
+from flask_login import current_user
+
+from cabinet.appointments import bp, services
+from cabinet.audit import trace
+from cabinet.htmx import render
+
+
+@bp.route("/tournee")
+def tour_sheet():
+    """A4 tour sheet of a practitioner's day: time, name, address, phone, access — nothing
+    else (A6). Printing it is traced for each patient on it. Same users."""
+    practitioner = services.get_practitioner_or_404(
+        request.args.get("praticien") or getattr(current_user, "ref", "")
+    )
+    try:
+        day = datetime.date.fromisoformat(request.args.get("jour", ""))
+    except ValueError:
+        day = datetime.date.today()
+    visits = services.tour(practitioner, day)
+    for visit in visits:
+        trace(
+            current_user,
+            "appointment.tour_print",
+            patient=visit.patient,
+            target=f"appointment:{visit.ref}",
+            detail=f"tournée du {day:%d/%m/%Y}",
+        )
+    return render(
+        "appointments/tour_sheet.html",
+        practitioner=practitioner,
+        day=day,
+        visits=visits,
+        address=services.visit_address,
+        practitioners=services.practitioners(),
+    )
+
+
+@bp.route("/rdv/<appointment_ref>/confirmation")
+def confirmation(appointment_ref):
+    """Printable confirmation card for the patient, with the short information text. Same users."""
+    appointment = services.get_appointment_or_404(appointment_ref)
+    trace(
+        current_user,
+        "appointment.confirmation_print",
+        patient=appointment.patient,
+        target=f"appointment:{appointment.ref}",
+    )
+    return render(
+        "appointments/confirmation.html",
+        appointment=appointment,
+        address=services.visit_address(appointment),
+    )
