@@ -1,9 +1,11 @@
-"""Run the benchmarks on a throwaway instance of fictitious data; print a table and write
-bench/results.json. Usage: python -m bench [--patients N] [--requests N]."""
+"""Benchmarks on throwaway instances of fictitious data: prints a table and writes
+bench/results.json. Usage: python -m bench [--patients N] [--appointments N] [--traces N]."""
 
 import argparse
+import datetime
 import json
 import re
+import resource
 import secrets
 import statistics
 import tempfile
@@ -34,7 +36,7 @@ def _summary(samples: list[float]) -> dict:
     }
 
 
-def _instance(folder: Path, patients: int):
+def _instance(folder: Path):
     app = create_app(
         {
             "INSTANCE_PATH": folder,
@@ -44,16 +46,28 @@ def _instance(folder: Path, patients: int):
         }
     )
     assert app.test_cli_runner().invoke(args=["init"]).exit_code == 0
-    password = secrets.token_urlsafe(16)
-    with app.app_context():
-        from cabinet import demo
-        from cabinet.users.services import create_user
+    return app
 
-        create_user("bench", "secretary", password, display_name="Banc d'essai")
-        start = time.perf_counter()
-        demo.seed(patients=patients, seed=1)
-        seeded = time.perf_counter() - start
-    return app, password, seeded
+
+def _client(app, role: str = "secretary"):
+    """A signed-in client through the real login (password + software authenticator)."""
+    from cabinet import settings
+    from cabinet.users.services import create_user
+
+    password = secrets.token_urlsafe(16)
+    login = f"bench-{role}-{secrets.token_hex(3)}"
+    with app.app_context():
+        create_user(login, role, password, display_name=f"Banc d'essai ({role})")
+        settings.put("secretary_second_factor_exempt", True)  # the bench logs in once per role
+    client = app.test_client()
+    page = client.get("/connexion").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/connexion", data={"login": login, "password": password,
+                                               "csrf_token": token})
+    assert response.status_code == 302, response.status_code
+    page = client.get("/").get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    return client, {"X-CSRFToken": token}
 
 
 def bench_argon2(app) -> dict:
@@ -70,48 +84,149 @@ def bench_argon2(app) -> dict:
         }
 
 
-def bench_search(app, password: str, requests: int) -> dict:
-    client = app.test_client()
-    page = client.get("/connexion").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    form = {"login": "bench", "password": password, "csrf_token": token}
-    response = client.post("/connexion", data=form)
-    assert response.status_code == 302, response.status_code
-    headers = {"HX-Request": "true", "X-CSRFToken": token}
+def bench_patients(app, patients: int, requests: int) -> dict:
+    from cabinet import demo
+
+    with app.app_context():
+        start = time.perf_counter()
+        demo.seed(patients=patients, seed=1)
+        seeded = time.perf_counter() - start
+    client, headers = _client(app)
     queries = ["mar", "dup", "le", "bernard", "héloïse", "petit", "ro", "fra"]
-    index = iter(range(10**9))
+    counter = iter(range(10**9))
 
-    def one():
-        q = queries[next(index) % len(queries)]
-        r = client.post("/patients/recherche", data={"q": q}, headers=headers)
-        assert r.status_code == 200
+    def search():
+        q = queries[next(counter) % len(queries)]
+        response = client.post("/patients/recherche", data={"q": q},
+                               headers={**headers, "HX-Request": "true"})
+        assert response.status_code == 200
 
-    one()
-    return _summary(_timed(one, requests))
+    from cabinet.patients.models import Patient
+
+    with app.app_context():
+        ref = Patient.select(Patient.ref).limit(1).scalar()
+
+    def show():
+        assert client.get(f"/patients/{ref}").status_code == 200
+
+    search()
+    results = {"seed_patients_s": round(seeded, 2),
+               "search_request": _summary(_timed(search, requests)),
+               "patient_page_traced": _summary(_timed(show, requests))}
+    # The same page with trace() replaced by a no-op: the difference is the cost of tracing.
+    import cabinet.patients.services as patient_services
+
+    real = patient_services.trace
+    patient_services.trace = lambda *args, **kwargs: None
+    try:
+        results["patient_page_untraced"] = _summary(_timed(show, requests))
+    finally:
+        patient_services.trace = real
+    with app.test_request_context():
+        from cabinet.audit import trace
+
+        def one_trace():
+            with database.atomic():
+                trace(None, "patient.view", patient=ref, target="patient")
+
+        results["trace_call"] = _summary(_timed(one_trace, requests))
+    return results
+
+
+def bench_agenda(app, appointments: int, requests: int) -> dict:
+    from cabinet import demo
+
+    with app.app_context():
+        import random
+
+        start = time.perf_counter()
+        made = demo.seed_appointments(appointments, random.Random(1))
+        seeded = time.perf_counter() - start
+        from cabinet.appointments.models import Appointment
+
+        first, last = database.execute_sql(
+            "SELECT min(starts_at), max(starts_at) FROM appointment").fetchone()
+    client, headers = _client(app)
+    busy_day = (datetime.datetime.fromisoformat(str(last)) - datetime.timedelta(days=60)).date()
+
+    def day():
+        assert client.get(f"/agenda/?jour={busy_day.isoformat()}").status_code == 200
+
+    def week():
+        assert client.get(f"/agenda/?jour={busy_day.isoformat()}&vue=semaine").status_code == 200
+
+    day()
+    return {"appointments": made, "span": f"{str(first)[:10]} → {str(last)[:10]}",
+            "seed_appointments_s": round(seeded, 1),
+            "agenda_day_all_practitioners": _summary(_timed(day, requests)),
+            "agenda_week_one_practitioner": _summary(_timed(week, requests))}
+
+
+def bench_audit_verify(app, traces: int) -> dict:
+    """Write `traces` sealed entries in bulk, then time `audit verify` over all of them."""
+    from cabinet.audit import verification
+    from cabinet.audit.chain import GENESIS, seal
+    from cabinet.audit.models import Trace
+
+    key = app.extensions["cabinet.audit_key"]
+    with app.app_context():
+        previous = Trace.select(Trace.seal).order_by(Trace.seq.desc()).limit(1).scalar() or GENESIS
+        seq = Trace.select(Trace.seq).order_by(Trace.seq.desc()).limit(1).scalar() or 0
+        at = datetime.datetime(2026, 1, 1)
+        start = time.perf_counter()
+        rows = []
+        for _ in range(traces - seq):
+            seq += 1
+            at += datetime.timedelta(seconds=3)
+            row = {"seq": seq, "at": at, "actor_id": 2, "actor_name": "Dr Banc", "role": "practitioner",
+                   "action": "patient.view", "patient_ref": "x" * 22, "target": "patient",
+                   "detail": "", "client_address": "127.0.0.1", "outcome": "ok"}
+            row["seal"] = previous = seal(key, row, previous)
+            rows.append(row)
+            if len(rows) == 10_000:
+                with database.atomic():
+                    Trace.insert_many(rows).execute()
+                rows.clear()
+        with database.atomic():
+            if rows:
+                Trace.insert_many(rows).execute()
+        written = time.perf_counter() - start
+        start = time.perf_counter()
+        count = verification.verify_all(key)
+        verified = time.perf_counter() - start
+    return {"entries": count, "write_s": round(written, 1), "verify_s": round(verified, 1),
+            "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--patients", type=int, default=10_000)
-    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--appointments", type=int, default=1_000_000)
+    parser.add_argument("--traces", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
+    results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        app, password, seeded = _instance(Path(tmp) / "instance", args.patients)
-        results = {
-            "patients": args.patients,
-            "seed_demo_s": round(seeded, 2),
-            "argon2_verify": bench_argon2(app),
-            "search_request_htmx": bench_search(app, password, args.requests),
-        }
+        app = _instance(Path(tmp) / "instance")
+        results["argon2_verify"] = bench_argon2(app)
+        results.update(bench_patients(app, args.patients, args.requests))
+        results["agenda"] = bench_agenda(app, args.appointments, max(20, args.requests // 4))
+        results["audit_verify"] = bench_audit_verify(app, args.traces)
         database.close()
+    results["machine"] = {"cores": __import__("os").cpu_count()}
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print(f"{'mesure':<32}{'médiane (ms)':>14}{'p95 (ms)':>12}{'n':>6}")
+    _print(results)
+
+
+def _print(results: dict, prefix: str = "") -> None:
     for name, value in results.items():
-        if isinstance(value, dict):
-            print(f"{name:<32}{value['median_ms']:>14}{value['p95_ms']:>12}{value['n']:>6}")
+        if isinstance(value, dict) and "median_ms" in value:
+            print(f"{prefix + name:<44}{value['median_ms']:>10} ms médiane {value['p95_ms']:>10} ms p95"
+                  f"  (n={value['n']})")
+        elif isinstance(value, dict):
+            _print(value, prefix=f"{prefix}{name}.")
         else:
-            print(f"{name:<32}{value:>14}")
-    print(f"Résultats : {RESULTS}")
+            print(f"{prefix + name:<44}{value}")
 
 
 if __name__ == "__main__":

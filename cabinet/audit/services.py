@@ -39,29 +39,30 @@ def trace(actor, action: str, patient=None, target=None, detail=None, outcome: s
     if action not in ACTIONS:
         raise ValueError(f"Undeclared audit action {action!r}")
     actor_id, actor_name, role = _actor_fields(actor)
-    with database.atomic():
-        # Insert first: the write lock it takes makes reading the previous seal race-free.
-        row = Trace.create(
-            at=utcnow(),
-            actor_id=actor_id,
-            actor_name=actor_name,
-            role=role,
-            action=action,
-            patient_ref=_patient_ref(patient),
-            target=target or "",
-            detail=detail or "",
-            client_address=(request.remote_addr or "") if has_request_context() else "",
-            outcome=outcome,
-        )
-        previous = (
-            Trace.select(Trace.seal)
-            .where(Trace.seq < row.seq)
-            .order_by(Trace.seq.desc())
-            .limit(1)
-            .scalar()
-        )
-        row.seal = seal(_audit_key(), row.__data__, previous or _anchor_seal())
-        Trace.update(seal=row.seal).where(Trace.seq == row.seq).execute()
+    # IMMEDIATE when trace() opens the transaction itself (CLI, jobs); inside a request the
+    # transaction already holds the write lock, so reading the chain's head is race-free.
+    with database.atomic(lock_type="IMMEDIATE"):
+        head = Trace.select(Trace.seq, Trace.seal).order_by(Trace.seq.desc()).limit(1).first()
+        counter = database.execute_sql(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'trace'"
+        ).fetchone()
+        fields = {
+            "seq": max(counter[0] if counter else 0, head.seq if head else 0) + 1,
+            "at": utcnow(),
+            "actor_id": actor_id,
+            "actor_name": actor_name,
+            "role": role,
+            "action": action,
+            "patient_ref": _patient_ref(patient),
+            "target": target or "",
+            "detail": detail or "",
+            "client_address": (request.remote_addr or "") if has_request_context() else "",
+            "outcome": outcome,
+        }
+        fields["seal"] = seal(_audit_key(), fields, head.seal if head else _anchor_seal())
+        # One insert: the seal is computed before, from the head read under the write lock.
+        Trace.insert(fields).execute()
+    row = Trace(**fields)
     return row
 
 
