@@ -62,8 +62,9 @@ def _client(app, role: str = "secretary"):
     client = app.test_client()
     page = client.get("/connexion").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post("/connexion", data={"login": login, "password": password,
-                                               "csrf_token": token})
+    response = client.post(
+        "/connexion", data={"login": login, "password": password, "csrf_token": token}
+    )
     assert response.status_code == 302, response.status_code
     page = client.get("/").get_data(as_text=True)
     token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
@@ -97,8 +98,9 @@ def bench_patients(app, patients: int, requests: int) -> dict:
 
     def search():
         q = queries[next(counter) % len(queries)]
-        response = client.post("/patients/recherche", data={"q": q},
-                               headers={**headers, "HX-Request": "true"})
+        response = client.post(
+            "/patients/recherche", data={"q": q}, headers={**headers, "HX-Request": "true"}
+        )
         assert response.status_code == 200
 
     from cabinet.patients.models import Patient
@@ -110,9 +112,11 @@ def bench_patients(app, patients: int, requests: int) -> dict:
         assert client.get(f"/patients/{ref}").status_code == 200
 
     search()
-    results = {"seed_patients_s": round(seeded, 2),
-               "search_request": _summary(_timed(search, requests)),
-               "patient_page_traced": _summary(_timed(show, requests))}
+    results = {
+        "seed_patients_s": round(seeded, 2),
+        "search_request": _summary(_timed(search, requests)),
+        "patient_page_traced": _summary(_timed(show, requests)),
+    }
     # The same page with trace() replaced by a no-op: the difference is the cost of tracing.
     import cabinet.patients.services as patient_services
 
@@ -142,10 +146,10 @@ def bench_agenda(app, appointments: int, requests: int) -> dict:
         start = time.perf_counter()
         made = demo.seed_appointments(appointments, random.Random(1))
         seeded = time.perf_counter() - start
-        from cabinet.appointments.models import Appointment
 
         first, last = database.execute_sql(
-            "SELECT min(starts_at), max(starts_at) FROM appointment").fetchone()
+            "SELECT min(starts_at), max(starts_at) FROM appointment"
+        ).fetchone()
     client, headers = _client(app)
     busy_day = (datetime.datetime.fromisoformat(str(last)) - datetime.timedelta(days=60)).date()
 
@@ -156,10 +160,13 @@ def bench_agenda(app, appointments: int, requests: int) -> dict:
         assert client.get(f"/agenda/?jour={busy_day.isoformat()}&vue=semaine").status_code == 200
 
     day()
-    return {"appointments": made, "span": f"{str(first)[:10]} → {str(last)[:10]}",
-            "seed_appointments_s": round(seeded, 1),
-            "agenda_day_all_practitioners": _summary(_timed(day, requests)),
-            "agenda_week_one_practitioner": _summary(_timed(week, requests))}
+    return {
+        "appointments": made,
+        "span": f"{str(first)[:10]} → {str(last)[:10]}",
+        "seed_appointments_s": round(seeded, 1),
+        "agenda_day_all_practitioners": _summary(_timed(day, requests)),
+        "agenda_week_one_practitioner": _summary(_timed(week, requests)),
+    }
 
 
 def bench_audit_verify(app, traces: int) -> dict:
@@ -178,9 +185,19 @@ def bench_audit_verify(app, traces: int) -> dict:
         for _ in range(traces - seq):
             seq += 1
             at += datetime.timedelta(seconds=3)
-            row = {"seq": seq, "at": at, "actor_id": 2, "actor_name": "Dr Banc", "role": "practitioner",
-                   "action": "patient.view", "patient_ref": "x" * 22, "target": "patient",
-                   "detail": "", "client_address": "127.0.0.1", "outcome": "ok"}
+            row = {
+                "seq": seq,
+                "at": at,
+                "actor_id": 2,
+                "actor_name": "Dr Banc",
+                "role": "practitioner",
+                "action": "patient.view",
+                "patient_ref": "x" * 22,
+                "target": "patient",
+                "detail": "",
+                "client_address": "127.0.0.1",
+                "outcome": "ok",
+            }
             row["seal"] = previous = seal(key, row, previous)
             rows.append(row)
             if len(rows) == 10_000:
@@ -194,8 +211,12 @@ def bench_audit_verify(app, traces: int) -> dict:
         start = time.perf_counter()
         count = verification.verify_all(key)
         verified = time.perf_counter() - start
-    return {"entries": count, "write_s": round(written, 1), "verify_s": round(verified, 1),
-            "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+    return {
+        "entries": count,
+        "write_s": round(written, 1),
+        "verify_s": round(verified, 1),
+        "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
 
 
 def main() -> None:
@@ -221,8 +242,10 @@ def main() -> None:
 def _print(results: dict, prefix: str = "") -> None:
     for name, value in results.items():
         if isinstance(value, dict) and "median_ms" in value:
-            print(f"{prefix + name:<44}{value['median_ms']:>10} ms médiane {value['p95_ms']:>10} ms p95"
-                  f"  (n={value['n']})")
+            print(
+                f"{prefix + name:<44}{value['median_ms']:>10} ms médiane {value['p95_ms']:>10} ms p95"
+                f"  (n={value['n']})"
+            )
         elif isinstance(value, dict):
             _print(value, prefix=f"{prefix}{name}.")
         else:

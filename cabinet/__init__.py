@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from cabinet.auth import bp as auth_bp
     from cabinet.home import bp as home_bp
     from cabinet.patients import bp as patients_bp
+    from cabinet.records import bp as records_bp
     from cabinet.users import bp as users_bp
 
     app.register_blueprint(auth_bp)
@@ -118,12 +119,28 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(users_bp, url_prefix="/comptes")
     app.register_blueprint(audit_bp, url_prefix="/journal")
     app.register_blueprint(appointments_bp, url_prefix="/agenda")
+    app.register_blueprint(records_bp, url_prefix="/soins")
+    _register_patient_panels(app)
 
     from cabinet.users.models import User
 
     # `audit` imports no domain: the composition root hands it the list of accounts.
     app.extensions["cabinet.actor_choices"] = lambda: [
         (user.id, user.display_name) for user in User.select().order_by(User.display_name)
+    ]
+
+
+def _register_patient_panels(app: Flask) -> None:
+    """Sections of the patient page supplied by the domains above `patients`, each shown only
+    to holders of its permission: the secretary's page and the practitioner's differ here."""
+    from cabinet.appointments import patient_panel as appointments_panel
+    from cabinet.records import patient_panel as record_panel
+    from cabinet.records import payments_panel
+
+    app.extensions["cabinet.patient_panels"] = [
+        ("appointment.manage", "appointments/_patient_panel.html", appointments_panel),
+        ("payment.record", "records/_payments_panel.html", payments_panel),
+        ("record.read", "records/_panel.html", record_panel),
     ]
 
 

@@ -1,6 +1,7 @@
 """Template helpers: French dates in Europe/Paris, permission checks for navigation."""
 
 import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -25,6 +26,19 @@ def paris_midnight_utc(day: datetime.date) -> datetime.datetime:
     return local.astimezone(datetime.UTC).replace(tzinfo=None)
 
 
+def number(value) -> str:
+    """71.50 -> "71,5"; 3 -> "3" (French decimal comma, no useless zeros)."""
+    if value is None:
+        return ""
+    text = format(Decimal(value).normalize(), "f")
+    return text.replace(".", ",")
+
+
+def euros(value) -> str:
+    """17.2 -> "17,20 €"."""
+    return f"{Decimal(value).quantize(Decimal('0.01')):f}".replace(".", ",") + " €"
+
+
 def french_date(value: datetime.date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
@@ -42,6 +56,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["french_date"] = french_date
     app.jinja_env.filters["age"] = age
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["euros"] = euros
     app.jinja_env.filters["utc_start"] = lambda day: paris_midnight_utc(day)
     app.jinja_env.filters["utc_end"] = lambda day: paris_midnight_utc(
         day + datetime.timedelta(days=1)

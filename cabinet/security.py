@@ -39,6 +39,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "record.read",
             "record.write",
             "archive.read",
+            "payment.record",
         }
     ),
     "secretary": frozenset(

@@ -38,6 +38,7 @@ DECLARED: dict[str, Declared] = {
     "secretary_second_factor_exempt": Declared(
         "Dispenser la secrétaire du second facteur", False, bool
     ),
+    "shared_record": Declared("Dossier partagé au sein du cabinet", False, bool),
     "trace_retention_days": Declared(
         "Durée de conservation des traces (jours)", 365, int, 183, 1095
     ),

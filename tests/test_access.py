@@ -7,7 +7,10 @@ from cabinet.security import ROLE_PERMISSIONS, policy_for
 ROLES = ["admin", "practitioner", "secretary"]
 EVERYONE = {"admin", "practitioner", "secretary"}
 ADMIN = {"admin"}
-CARE = {"practitioner", "secretary"}  # the agenda: the secretary's job and the practitioners'
+CARE = {"practitioner", "secretary"}
+PRACTITIONERS = {
+    "practitioner"
+}  # the care record  # the agenda: the secretary's job and the practitioners'
 
 # Who may reach each endpoint. A new route must be added here, or test_matrix_covers fails.
 # "pending" endpoints are the steps between the password and the second factor.
@@ -56,6 +59,17 @@ MATRIX = {
     "appointments.delete_hours": CARE,
     "appointments.delete_absence": CARE,
     "appointments.types": ADMIN,
+    "records.show": PRACTITIONERS,
+    "records.break_glass": PRACTITIONERS,
+    "records.add_item": PRACTITIONERS,
+    "records.correct_item": PRACTITIONERS,
+    "records.delete_item": PRACTITIONERS,
+    "records.lifestyle_consent": PRACTITIONERS,
+    "records.new_session": PRACTITIONERS,
+    "records.print_summary": PRACTITIONERS,
+    "records.receipts": CARE,
+    "records.record_payment": CARE,
+    "records.export_receipts": CARE,
     "audit.index": ADMIN,
     "audit.export": ADMIN,
     "users.index": ADMIN,
@@ -95,6 +109,7 @@ def url_values(make_patient, user):
         "credential_id": 999_999,
         "session_id": 999_999,
         "appointment_ref": "inconnu",
+        "item_ref": "inconnu",
         "hours_id": 999_999,
         "absence_id": 999_999,
     }

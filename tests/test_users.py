@@ -115,3 +115,9 @@ def test_security_settings_are_validated_and_traced(app, admin_client):
 
 def test_unknown_account_ref_is_404(admin_client):
     assert admin_client.get("/comptes/inconnu").status_code == 404
+
+
+def test_security_settings_page_shows_the_current_values(app, admin_client):
+    page = admin_client.get("/comptes/parametres-securite").get_data(as_text=True)
+    assert 'name="trace_retention_days" required type="number" value="365"' in page
+    assert 'name="idle_lock_minutes" required type="number" value="5"' in page

@@ -29,3 +29,17 @@ def _labels():
         "to_local": schedule.to_local,
         "weekdays": schedule.WEEKDAYS,
     }
+
+
+def patient_panel(patient, user):
+    """The appointments section of a patient's page: times, types, places, statuses."""
+    from cabinet.appointments.models import Appointment
+
+    return {
+        "appointments": list(
+            Appointment.select()
+            .where(Appointment.patient == patient.id)
+            .order_by(Appointment.starts_at.desc())
+            .limit(12)
+        )
+    }

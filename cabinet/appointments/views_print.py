@@ -2,7 +2,7 @@
 
 import datetime
 
-from flask import request
+from flask import abort, request
 from flask_login import current_user
 
 from cabinet.appointments import bp, services
@@ -14,9 +14,16 @@ from cabinet.htmx import render
 def tour_sheet():
     """A4 tour sheet of a practitioner's day: time, name, address, phone, access — nothing
     else (A6). Printing it is traced for each patient on it. Same users."""
-    practitioner = services.get_practitioner_or_404(
-        request.args.get("praticien") or getattr(current_user, "ref", "")
-    )
+    everyone = services.practitioners()
+    wanted = request.args.get("praticien")
+    if wanted:
+        practitioner = services.get_practitioner_or_404(wanted)
+    else:
+        # Mine if I hold an agenda, otherwise (the secretary) the first practitioner's.
+        practitioner = next((p for p in everyone if p.id == current_user.id), None)
+        practitioner = practitioner or (everyone[0] if everyone else None)
+        if practitioner is None:
+            abort(404)
     try:
         day = datetime.date.fromisoformat(request.args.get("jour", ""))
     except ValueError:

@@ -1,7 +1,12 @@
+import datetime
+
 from flask import render_template
+from flask_login import current_user
 
 from cabinet import settings
+from cabinet.db import utcnow
 from cabinet.home import bp
+from cabinet.security import has_permission
 
 
 @bp.route("/")
@@ -13,4 +18,10 @@ def index():
             "Le rôle secrétaire est dispensé du second facteur : le référentiel demande une "
             "authentification forte pour tout accès aux données de santé."
         )
-    return render_template("home/index.html", warnings=warnings)
+    accesses = []
+    if has_permission(current_user, "record.read"):
+        from cabinet.records import services as records
+
+        since = utcnow() - datetime.timedelta(days=30)
+        accesses = list(records.break_glass_on_my_patients(current_user, since).limit(20))
+    return render_template("home/index.html", warnings=warnings, accesses=accesses)

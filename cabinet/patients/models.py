@@ -8,7 +8,15 @@ in `audit/`. No other category is collected.
 
 import secrets
 
-from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 from cabinet.db import BaseModel, utcnow
 from cabinet.patients.identity import search_key
@@ -54,6 +62,9 @@ class Patient(BaseModel):
     updated_at = DateTimeField(default=utcnow)
     contact_checked_at = DateTimeField(default=utcnow)
     last_care_at = DateTimeField(null=True)
+    # I7: objection to sharing the record within a group practice (the record itself is
+    # not subject to objection: it is a legal obligation).
+    objects_to_sharing = BooleanField(default=False)
 
     class Meta:
         table_name = "patient"

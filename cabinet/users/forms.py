@@ -60,6 +60,10 @@ class SecuritySettingsForm(FrenchForm):
         description="Recommandation CNIL : 6 mois à 1 an ; jusqu'à 3 ans pour un besoin de "
         "contrôle interne documenté.",
     )
+    shared_record = BooleanField(
+        "Dossier partagé au sein du cabinet (tous les praticiens lisent tous les dossiers, "
+        "sauf opposition du patient)"
+    )
     secretary_second_factor_exempt = BooleanField(
         "Dispenser le rôle secrétaire du second facteur (déconseillé)"
     )

@@ -169,6 +169,8 @@ def security_settings():
             for key in (
                 "idle_lock_minutes",
                 "password_min_entropy",
+                "trace_retention_days",
+                "shared_record",
                 "secretary_second_factor_exempt",
             )
         }
@@ -183,6 +185,7 @@ def security_settings():
                     "idle_lock_minutes": form.idle_lock_minutes.data,
                     "password_min_entropy": int(form.password_min_entropy.data),
                     "trace_retention_days": form.trace_retention_days.data,
+                    "shared_record": form.shared_record.data,
                     "secretary_second_factor_exempt": form.secretary_second_factor_exempt.data,
                 },
             )

@@ -1,0 +1,138 @@
+"""Care-record forms: lists first; the few free texts are bounded and framed (X6)."""
+
+import datetime
+
+from wtforms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from cabinet.forms import FrenchForm, choices
+from cabinet.records.models import BREAK_GLASS_REASONS, ITEM_KINDS, MEASUREMENT_UNITS, PAYMENT_MODES
+
+REMINDER = (
+    "Écrivez seulement ce qui est utile aux soins, de façon objective et sans jugement : "
+    "le patient peut demander à lire son dossier."
+)
+
+
+def _clean(value):
+    return " ".join((value or "").split())
+
+
+class ItemForm(FrenchForm):
+    kind = SelectField("Type", choices=choices(ITEM_KINDS))
+    label = StringField(
+        "Intitulé",
+        validators=[DataRequired("Indiquez un intitulé."), Length(max=120)],
+        filters=[_clean],
+        description="120 caractères au plus.",
+    )
+    value = DecimalField("Valeur (mesures)", validators=[Optional()], places=2)
+    unit = SelectField(
+        "Unité", choices=choices([("", "—")] + list(MEASUREMENT_UNITS.items())), default=""
+    )
+    observed_on = DateField("Date", validators=[Optional()])
+    note = StringField(
+        "Précision",
+        validators=[Optional(), Length(max=300)],
+        filters=[_clean],
+        description=f"300 caractères au plus. {REMINDER}",
+    )
+
+    def validate_observed_on(self, field):
+        if field.data and field.data > datetime.date.today():
+            raise ValidationError("La date ne peut pas être dans le futur.")
+
+    def validate_value(self, field):
+        if self.kind.data == "measurement" and field.data is None:
+            raise ValidationError("Une mesure a besoin d'une valeur.")
+        if field.data is not None and not self.unit.data:
+            raise ValidationError("Précisez l'unité de la mesure.")
+
+
+class SessionForm(FrenchForm):
+    session_date = DateField(
+        "Date de la séance", validators=[DataRequired("Indiquez une date valide.")]
+    )
+    acts = SelectMultipleField(
+        "Actes réalisés", choices=[], validators=[DataRequired("Choisissez au moins un acte.")]
+    )
+    pain_score = IntegerField(
+        "Douleur (EVA 0 à 10)", validators=[Optional(), NumberRange(0, 10, "Entre 0 et 10.")]
+    )
+    range_of_motion = IntegerField(
+        "Amplitude articulaire (degrés)",
+        validators=[Optional(), NumberRange(0, 360, "Entre 0 et 360 degrés.")],
+    )
+    weight = DecimalField(
+        "Poids (kg)", validators=[Optional(), NumberRange(0.3, 400, "Poids invalide.")], places=1
+    )
+    note = StringField(
+        "Observation",
+        validators=[Optional(), Length(max=300)],
+        filters=[_clean],
+        description=f"300 caractères au plus. {REMINDER}",
+    )
+    paid = SelectField(
+        "Paiement",
+        choices=choices([("", "Pas encore réglé")] + list(PAYMENT_MODES.items())),
+        default="",
+    )
+
+    def validate_session_date(self, field):
+        if field.data and field.data > datetime.date.today():
+            raise ValidationError("Une séance ne peut pas être enregistrée à l'avance.")
+
+
+class BreakGlassForm(FrenchForm):
+    reason = SelectField(
+        "Motif",
+        choices=choices([("", "— Choisir —")] + list(BREAK_GLASS_REASONS.items())),
+        validators=[DataRequired("Choisissez un motif : l'accès est tracé et signalé.")],
+    )
+    note = StringField(
+        "Précision (facultatif)", validators=[Optional(), Length(max=200)], filters=[_clean]
+    )
+
+
+class PaymentForm(FrenchForm):
+    patient_ref = StringField(validators=[DataRequired("Choisissez le patient.")])
+    received_on = DateField("Date", validators=[DataRequired("Indiquez une date valide.")])
+    act = SelectField("Acte", choices=[])
+    amount = DecimalField(
+        "Montant (€)",
+        validators=[
+            InputRequired("Indiquez le montant."),
+            NumberRange(0.01, 100000, "Montant invalide."),
+        ],
+        places=2,
+    )
+    payment_mode = SelectField("Mode de paiement", choices=choices(PAYMENT_MODES))
+
+
+class MonthForm(FrenchForm):
+    class Meta:
+        csrf = False
+
+    month = StringField("Mois (AAAA-MM)", validators=[Optional(), Length(max=7)])
+
+    def period(self) -> tuple[datetime.date, datetime.date]:
+        try:
+            first = datetime.date.fromisoformat((self.month.data or "") + "-01")
+        except ValueError:
+            first = datetime.date.today().replace(day=1)
+        following = (first + datetime.timedelta(days=32)).replace(day=1)
+        return first, following - datetime.timedelta(days=1)

@@ -1,0 +1,147 @@
+"""A1: the secretary never receives a byte of care-record content — not in a page, a
+fragment, a JSON answer, a CSV export, a print or an error page."""
+
+import datetime
+
+import pytest
+
+SENTINEL = "SENTINELLE-SOIN-7f3a"
+NUMBER = "987,65"  # a measurement value, as the pages would print it
+
+
+@pytest.fixture
+def record_full_of_sentinels(app, user, make_patient):
+    from cabinet.appointments.models import Appointment, AppointmentType
+    from cabinet.records import services
+    from cabinet.records.models import ITEM_KINDS, Act, CareAssignment
+
+    doctor = user("practitioner")
+    patient = make_patient(birth_name="Témoin")
+    with app.test_request_context():
+        CareAssignment.create(patient=patient, practitioner=doctor)
+        services.record_lifestyle_consent(doctor, patient)
+        items = []
+        for kind in ITEM_KINDS:
+            items.append(
+                services.add_item(
+                    doctor,
+                    patient,
+                    kind,
+                    f"{SENTINEL} {kind}",
+                    value=987.65 if kind == "measurement" else None,
+                    unit="kg" if kind == "measurement" else "",
+                    note=f"note {SENTINEL}",
+                )
+            )
+        act = Act.get(Act.code == "AMK 8")
+        services.record_session(
+            doctor,
+            patient,
+            datetime.date.today(),
+            [(act, 1)],
+            pain_score=7,
+            range_of_motion=173,
+            note=f"séance {SENTINEL}",
+            paid_mode="cash",
+        )
+        kind = AppointmentType.get(AppointmentType.name == "Séance")
+        start = datetime.datetime.combine(datetime.date.today(), datetime.time(9))
+        appointment = Appointment.create(
+            practitioner=doctor,
+            patient=patient,
+            appointment_type=kind,
+            starts_at=start,
+            ends_at=start + datetime.timedelta(minutes=30),
+            location="home",
+            created_by=doctor.id,
+        )
+    return {
+        "patient_ref": patient.ref,
+        "appointment_ref": appointment.ref,
+        "item_ref": items[0].ref,
+        "user_ref": user("locum").ref,
+        "filename": "css/app.css",
+        "credential_id": 1,
+        "session_id": 1,
+        "hours_id": 1,
+        "absence_id": 1,
+    }
+
+
+def _urls(app, values):
+    from flask import url_for
+
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint in ("static", "auth.logout"):
+                continue
+            url = url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
+            today = datetime.date.today().isoformat()
+            if rule.endpoint.startswith("appointments.") and "jour" not in url:
+                url += ("&" if "?" in url else "?") + f"jour={today}&praticien="
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule.endpoint, method, url
+
+
+def _leaks(response) -> bool:
+    body = response.get_data(as_text=True)
+    return SENTINEL in body or NUMBER in body or "987.65" in body
+
+
+def test_practitioner_does_see_the_sentinels(app, practitioner_client, record_full_of_sentinels):
+    ref = record_full_of_sentinels["patient_ref"]
+    assert SENTINEL in practitioner_client.get(f"/patients/{ref}").get_data(as_text=True)
+    page = practitioner_client.get(f"/soins/{ref}").get_data(as_text=True)
+    assert page.count(SENTINEL) >= 14 and NUMBER in page
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_secretary_never_receives_care_content(
+    app, secretary_client, record_full_of_sentinels, htmx
+):
+    headers = {"HX-Request": "true"} if htmx else {}
+    walked = 0
+    for endpoint, method, url in _urls(app, record_full_of_sentinels):
+        response = secretary_client.open(url, method=method, headers=headers)
+        assert not _leaks(response), (endpoint, method, response.status_code)
+        walked += 1
+    assert walked > 60
+    ref = record_full_of_sentinels["patient_ref"]
+    # The pages the secretary does use about this patient: the file, agenda, tour, receipts.
+    for url in [
+        f"/patients/{ref}",
+        f"/agenda/tournee?jour={datetime.date.today()}",
+        "/soins/recettes/",
+        f"/soins/recettes/export.csv?month={datetime.date.today():%Y-%m}",
+        f"/agenda/rdv/{record_full_of_sentinels['appointment_ref']}",
+        f"/agenda/rdv/{record_full_of_sentinels['appointment_ref']}/confirmation",
+    ]:
+        response = secretary_client.get(url, headers=headers)
+        assert response.status_code in (200, 302), url
+        assert not _leaks(response), url
+    page = secretary_client.get(f"/patients/{ref}").get_data(as_text=True)
+    assert "TÉMOIN" in page and "Paiements" in page and "AMK 8" in page
+    assert "Dossier de soins" not in page
+
+
+def test_secretary_cannot_reach_the_record_even_by_guessing(
+    secretary_client, record_full_of_sentinels
+):
+    ref = record_full_of_sentinels["patient_ref"]
+    for url in [
+        f"/soins/{ref}",
+        f"/soins/{ref}/synthese",
+        f"/soins/{ref}/seance",
+        f"/soins/element/{record_full_of_sentinels['item_ref']}/corriger",
+    ]:
+        response = secretary_client.get(url)
+        assert response.status_code == 403 and not _leaks(response), url
+
+
+def test_no_care_content_in_any_trace(app, practitioner_client, record_full_of_sentinels):
+    from cabinet.audit.models import Trace
+
+    practitioner_client.get(f"/soins/{record_full_of_sentinels['patient_ref']}")
+    with app.app_context():
+        for trace in Trace.select():
+            assert SENTINEL not in " ".join(str(v) for v in trace.__data__.values())
