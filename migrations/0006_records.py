@@ -120,7 +120,8 @@ def up(migrator, db):
 
     class Receipt(Model):
         ref = CharField(unique=True)
-        patient = ForeignKeyField(Patient, backref="receipts", on_delete="CASCADE")
+        patient = ForeignKeyField(Patient, null=True, backref="receipts", on_delete="SET NULL")
+        patient_name = CharField(default="")
         session = ForeignKeyField(CareSession, null=True, backref="receipts", on_delete="SET NULL")
         received_on = DateField(index=True)
         act_codes = CharField()

@@ -384,6 +384,9 @@ def test_quick_patient_is_created_with_the_minimum_identity(app, secretary_clien
         headers={"HX-Request": "true"},
     )
     assert 'data-picked-ref="' in response.get_data(as_text=True)
+    # It replaces the one "chosen patient" box, so a patient chosen before is forgotten.
+    assert response.headers["HX-Retarget"] == "#picked"
+    assert response.headers["HX-Reswap"] == "outerHTML"
     (created,) = traces(app, action="patient.create")
     assert created.role == "secretary"
     bad = secretary_client.post(

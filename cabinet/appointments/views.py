@@ -4,6 +4,7 @@ import datetime
 
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from cabinet.appointments import bp, forms, schedule, services
 from cabinet.appointments.models import AppointmentType
@@ -22,9 +23,19 @@ def _day_arg() -> datetime.date:
 
 def _fill_choices(form) -> None:
     form.practitioner.choices = [(p.ref, p.display_name) for p in services.practitioners()]
+    types = list(services.active_types())
+    # A home-visit type ticks "À domicile" in the page (static/js/app.js).
     form.appointment_type.choices = [
-        (str(t.id), f"{t.name} ({t.duration_minutes} min)") for t in services.active_types()
+        SelectChoice(
+            str(t.id),
+            f"{t.name} ({t.duration_minutes} min)",
+            render_kw={"data-home": "1"} if t.is_home_visit else {},
+        )
+        for t in types
     ]
+    if form.appointment_type.data is None:
+        usual = next((t for t in types if t.name == "Séance"), types[0] if types else None)
+        form.appointment_type.data = str(usual.id) if usual else None
 
 
 @bp.route("/")
@@ -178,7 +189,7 @@ def quick_patient():
         "phone": (form.phone.data or "").strip(),
     }
     patient = patient_services.create_patient(data, current_user)
-    return render(
+    response = render(
         "appointments/new.html",
         "appointments/_picked.html",
         patient=patient,
@@ -187,6 +198,10 @@ def quick_patient():
         refusal=None,
         quick_form=forms.QuickPatientForm(),
     )
+    # The new patient replaces the one box that says who is chosen (never two of them).
+    response.headers["HX-Retarget"] = "#picked"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
 
 
 @bp.route("/rdv/<appointment_ref>")

@@ -165,7 +165,10 @@ class Receipt(BaseModel):
     """A line of the receipts journal (P5): kept 6 years, no care content."""
 
     ref = CharField(unique=True, default=new_ref)
-    patient = ForeignKeyField(Patient, backref="receipts", on_delete="CASCADE")
+    # Kept for the books (6 years) even after the patient's file is archived: SET NULL,
+    # and the name written on the line.
+    patient = ForeignKeyField(Patient, null=True, backref="receipts", on_delete="SET NULL")
+    patient_name = CharField(default="")
     session = ForeignKeyField(CareSession, null=True, backref="receipts", on_delete="SET NULL")
     received_on = DateField(index=True)
     act_codes = CharField()

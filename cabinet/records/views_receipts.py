@@ -88,7 +88,7 @@ def export_receipts():
         writer.writerow(
             [
                 row.received_on.isoformat(),
-                f"{row.patient.last_name.upper()} {row.patient.first_names}",
+                row.patient_name,
                 row.act_codes,
                 str(row.amount).replace(".", ","),
                 row.payment_mode,

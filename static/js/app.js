@@ -69,8 +69,16 @@
     if (choice) pick(choice.dataset.patientRef, choice.dataset.patientLabel);
   });
   document.addEventListener("htmx:afterSwap", () => {
-    const created = document.querySelector("[data-picked-ref]");
+    const created = document.querySelector("#picked[data-picked-ref]");
     if (created && created.dataset.pickedRef) pick(created.dataset.pickedRef, null);
+  });
+  // Choosing a home-visit type ticks "À domicile".
+  document.addEventListener("change", (event) => {
+    if (event.target.name !== "appointment_type") return;
+    const option = event.target.selectedOptions[0];
+    const place = option && option.dataset.home ? "home" : "practice";
+    const radio = document.querySelector(`input[name="location"][value="${place}"]`);
+    if (radio) radio.checked = true;
   });
 
   // Print buttons (tablets have no Ctrl+P).
