@@ -35,9 +35,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_errors(app)
     _register_templates(app)
 
-    from cabinet import cli
+    from cabinet import cli, scheduler
 
     cli.init_app(app)
+    scheduler.init_app(app)
     return app
 
 
@@ -52,6 +53,7 @@ def open_stores(app: Flask, create: bool = False) -> None:
     try:
         db_key = keys.load(keys_dir, "database")
         audit_key = keys.load(keys_dir, "audit")
+        archive_key = keys.load(keys_dir, "archive")
     except keys.KeyMaterialError as exc:
         raise db.StartupError(str(exc)) from None
     exists = path.exists() and path.stat().st_size > 0
@@ -75,6 +77,26 @@ def open_stores(app: Flask, create: bool = False) -> None:
     if exists:
         db.configure(db.database, path, db_key)
         db.check_readable(db.database, "la base active")
+    _open_archive(app, archive_key)
+
+
+def _open_archive(app: Flask, archive_key: str | None) -> None:
+    """The archive file is created on first use; an existing one needs its own key."""
+    from cabinet.retention import archive
+
+    path = app.config["ARCHIVE_PATH"]
+    if path.exists() and path.stat().st_size > 0 and archive_key is None:
+        raise db.StartupError(
+            f"L'archive {path} existe mais sa clé est introuvable (archive.key ou "
+            "CABINET_ARCHIVE_KEY) : restaurez la clé depuis votre sauvegarde des clés."
+        )
+    app.extensions["cabinet.archive_key"] = (
+        bytes.fromhex(_derive(archive_key, b"archive seal")) if archive_key else None
+    )
+    if archive_key is not None:
+        archive.configure(path, archive_key)
+        if path.exists() and path.stat().st_size > 0:
+            db.check_readable(archive.archive_database, "l'archive")
 
 
 def _derive(hex_key: str, label: bytes) -> str:
@@ -111,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     from cabinet.home import bp as home_bp
     from cabinet.patients import bp as patients_bp
     from cabinet.records import bp as records_bp
+    from cabinet.retention import bp as retention_bp
     from cabinet.users import bp as users_bp
 
     app.register_blueprint(auth_bp)
@@ -120,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp, url_prefix="/journal")
     app.register_blueprint(appointments_bp, url_prefix="/agenda")
     app.register_blueprint(records_bp, url_prefix="/soins")
+    app.register_blueprint(retention_bp)
     _register_patient_panels(app)
 
     from cabinet.users.models import User

@@ -150,6 +150,35 @@ def init_app(app: Flask) -> None:
             f"Traces supprimées : {summary['pruned']} (antérieures au {summary['cutoff'][:10]})."
         )
 
+    @app.cli.group("retention")
+    def retention_group():
+        """Retention: archive after 5 years, delete after 20, purge care sheets and receipts."""
+
+    @retention_group.command("run")
+    @click.option("--dry-run", is_flag=True, help="Dire ce qui serait fait, sans rien changer")
+    @click.option("--as-of", "as_of", default=None, help="Date de référence AAAA-MM-JJ")
+    @click.option("--json", "as_json", is_flag=True, help="Résumé en JSON")
+    def retention_run_command(dry_run, as_of, as_json):
+        """Run the retention job now (the scheduler runs it every night)."""
+        import json
+
+        from cabinet.retention import jobs
+
+        _require_ready()
+        if current_app.extensions.get("cabinet.archive_key") is None:
+            _fail("Clé de l'archive introuvable : lancez `flask --app app init`.")
+        summary = jobs.run(_as_of(as_of), dry_run=dry_run)
+        if as_json:
+            click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        else:
+            click.echo(
+                f"{'Simulation' if dry_run else 'Conservation'} au {summary['as_of']} : "
+                f"{summary['archived']} archivé(s), {summary['deleted']} supprimé(s), "
+                f"{summary['care_sheets_purged']} feuille(s) de soins et "
+                f"{summary['receipts_purged']} recette(s) purgées, "
+                f"{summary['traces_pruned']} trace(s) supprimée(s)."
+            )
+
     @app.cli.command("demo-accounts")
     def demo_accounts_command():
         """Print the demo accounts (from the git-ignored instance folder)."""

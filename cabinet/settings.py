@@ -39,6 +39,18 @@ DECLARED: dict[str, Declared] = {
         "Dispenser la secrétaire du second facteur", False, bool
     ),
     "shared_record": Declared("Dossier partagé au sein du cabinet", False, bool),
+    "retention_active_years": Declared("Conservation en base active (années)", 5, int, 1, 30),
+    "retention_archive_years": Declared("Conservation en archive (années)", 15, int, 0, 50),
+    "retention_care_sheet_days": Declared(
+        "Conservation des copies de feuilles de soins (jours)", 90, int, 90, 365
+    ),
+    "retention_receipt_years": Declared(
+        "Conservation du journal des recettes (années)", 6, int, 6, 10
+    ),
+    "retention_minor_until_28": Declared("Mineurs : conserver au moins jusqu'à 28 ans", True, bool),
+    "retention_deceased_ten_years": Declared(
+        "Décès : fin 10 ans après le décès si plus tôt", True, bool
+    ),
     "trace_retention_days": Declared(
         "Durée de conservation des traces (jours)", 365, int, 183, 1095
     ),

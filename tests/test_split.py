@@ -65,6 +65,7 @@ def record_full_of_sentinels(app, user, make_patient):
         "session_id": 1,
         "hours_id": 1,
         "absence_id": 1,
+        "run_id": 1,
     }
 
 

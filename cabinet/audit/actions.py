@@ -57,6 +57,13 @@ ACTIONS: dict[str, str] = {
     "receipt.create": "Enregistrement d'un paiement",
     "receipt.view": "Consultation du journal des recettes",
     "receipt.export": "Export du journal des recettes (CSV)",
+    # Retention
+    "retention.archive": "Archivage d'un dossier (5 ans sans intervention)",
+    "retention.restore": "Restauration d'un dossier archivé",
+    "retention.delete": "Suppression d'un dossier en fin de conservation",
+    "retention.archive_view": "Consultation d'un dossier archivé",
+    "retention.archive_search": "Recherche dans les archives",
+    "retention.report": "Consultation du rapport de conservation",
     # Audit trail
     "audit.view": "Consultation du journal des traces",
     "audit.export": "Export de traces (CSV)",
@@ -67,6 +74,7 @@ ACTIONS: dict[str, str] = {
     "system.seed_demo": "Chargement des données fictives de démonstration",
     "system.error": "Erreur de l'application",
     "system.audit_prune": "Suppression des traces échues",
+    "system.retention_run": "Exécution de la tâche de conservation",
 }
 
 

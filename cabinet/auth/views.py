@@ -196,10 +196,23 @@ def recovery_codes():
 @authenticated
 @allowed_when_locked
 def lock():
-    """Lock screen: unlock with the authenticator or the password. The signed-in user."""
-    if not services.is_locked():
-        return redirect(url_for("home.index"))
+    """Lock screen: unlock with the authenticator or the password. The signed-in user.
+
+    The page comes here by itself when its own idle timer fires (`?retour=` says where it
+    was); the server applies its own rule at the same moment."""
+    back = _local_path(request.args.get("retour"))
+    if not services.lock_if_idle():
+        return redirect(back or url_for("home.index"))
+    if back:
+        session.setdefault("resume_url", back)
     return render_template("auth/lock.html", form=UnlockForm())
+
+
+def _local_path(url: str | None) -> str | None:
+    # Only a path of this application: never an open redirect.
+    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return None
+    return url
 
 
 @bp.route("/verrou/mot-de-passe", methods=["POST"])
@@ -220,11 +233,7 @@ def unlock_password():
 
 
 def _resume_url() -> str:
-    url = session.pop("resume_url", None)
-    # Only a path of this application: never an open redirect.
-    if not url or not url.startswith("/") or url.startswith("//"):
-        return url_for("home.index")
-    return url
+    return _local_path(session.pop("resume_url", None)) or url_for("home.index")
 
 
 @bp.route("/activite", methods=["POST"])

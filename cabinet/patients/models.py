@@ -65,6 +65,11 @@ class Patient(BaseModel):
     # I7: objection to sharing the record within a group practice (the record itself is
     # not subject to objection: it is a legal obligation).
     objects_to_sharing = BooleanField(default=False)
+    # Retention (R1–R3): date of death, suspension while a dispute or restriction lasts,
+    # and when a returning patient was restored from the archive (the clock restarts).
+    deceased_on = DateField(null=True)
+    retention_suspended = BooleanField(default=False)
+    retention_restarted_at = DateTimeField(null=True)
 
     class Meta:
         table_name = "patient"

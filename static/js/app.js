@@ -18,26 +18,26 @@
     } catch (e) {
       token = "";
     }
+    lastReport = Date.now();
+    // As an htmx request, a locked session answers 401 instead of redirecting.
     fetch(body.dataset.keepaliveUrl, {
-      method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": token },
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRFToken": token, "HX-Request": "true" },
     }).then((response) => {
-      if (response.status === 401) lockNow();
+      if (response.status === 401 || response.redirected) lockNow();
     });
   }
 
   function lockNow() {
     if (body.classList.contains("is-locked")) return;
     body.classList.add("is-locked");
-    window.location.assign(body.dataset.lockUrl);
+    const back = window.location.pathname + window.location.search;
+    window.location.assign(body.dataset.lockUrl + "?retour=" + encodeURIComponent(back));
   }
 
   function activity() {
     if (body.classList.contains("is-locked")) return;
     lastActivity = Date.now();
-    if (Date.now() - lastReport > 60000) {
-      lastReport = Date.now();
-      report();
-    }
   }
 
   if (idleSeconds > 0 && body.dataset.lockUrl) {
@@ -48,7 +48,14 @@
       lastReport = Date.now();
     });
     setInterval(() => {
-      if (Date.now() - lastActivity >= idleSeconds * 1000) lockNow();
+      const now = Date.now();
+      if (now - lastActivity >= idleSeconds * 1000) {
+        lockNow();
+      } else if (lastActivity > lastReport && now - lastReport >= 60000) {
+        // Activity not yet reported: tell the server, at most once a minute, so its clock
+        // never falls behind the page's.
+        report();
+      }
     }, 1000);
   }
 

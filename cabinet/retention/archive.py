@@ -1,0 +1,55 @@
+"""The archive: a separate SQLCipher file with its own key (R2), possibly on another disk.
+
+An archived patient is one sealed, versioned JSON document plus the few columns
+needed to find it and to know when it ends. Its schema is created on first use.
+"""
+
+from peewee import CharField, DateField, DateTimeField, IntegerField, TextField
+
+from cabinet.db import PRAGMAS, BaseModel, CabinetDatabase, raw_key, utcnow
+
+archive_database = CabinetDatabase(None)
+
+
+class ArchiveModel(BaseModel):
+    class Meta:
+        database = archive_database
+
+
+class ArchivedFile(ArchiveModel):
+    ref = CharField(unique=True)  # the patient's opaque ref, unchanged
+    status = CharField(default="pending")  # "pending" → "archived" → ("restoring")
+    schema = IntegerField(default=1)
+    document = TextField()  # JSON: the whole file
+    seal = CharField()  # HMAC-SHA-256 of the document with the archive key
+    search_key = CharField(index=True)  # unaccented "last first", to find it by name
+    birth_date = DateField()
+    last_care_on = DateField()
+    delete_on = DateField(index=True)
+    suspended = IntegerField(default=0)
+    archived_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "archived_file"
+
+
+class AnonymousStat(ArchiveModel):
+    """What remains of deleted files (R3): counts per year and act, no person behind them."""
+
+    year = IntegerField()
+    act_code = CharField()  # "" = all acts
+    patients = IntegerField(default=0)
+    sessions = IntegerField(default=0)
+
+    class Meta:
+        table_name = "anonymous_stat"
+        indexes = ((("year", "act_code"), True),)
+
+
+def configure(path, hex_key: str) -> None:
+    archive_database.init(str(path), passphrase=raw_key(hex_key), pragmas=PRAGMAS)
+
+
+def ensure_schema() -> None:
+    archive_database.connect(reuse_if_open=True)
+    archive_database.create_tables([ArchivedFile, AnonymousStat], safe=True)

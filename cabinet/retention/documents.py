@@ -1,0 +1,139 @@
+"""A patient's whole file as one JSON document, and back (R2, R6).
+
+The document holds every row that belongs to the file, table by table, with ids
+replaced on restore and foreign keys remapped; accounts, appointment types and acts
+are referenced by id (they are never deleted). Receipts stay in the active base:
+the books have their own period.
+"""
+
+import datetime
+import decimal
+import hashlib
+import hmac
+import json
+
+from playhouse.shortcuts import model_to_dict
+
+from cabinet.appointments.models import Appointment, AppointmentEvent, Series
+from cabinet.patients.models import Patient, PatientChange
+from cabinet.records.models import (
+    CareAssignment,
+    CareSession,
+    CareSheet,
+    LifestyleConsent,
+    RecordItem,
+    RecordItemVersion,
+    SessionAct,
+)
+
+SCHEMA = 1
+# (name, model, {foreign key field: name of the table it points to inside the document})
+TABLES = [
+    ("patient", Patient, {}),
+    ("patient_change", PatientChange, {"patient": "patient"}),
+    ("series", Series, {"patient": "patient"}),
+    ("appointment", Appointment, {"patient": "patient", "series": "series"}),
+    ("appointment_event", AppointmentEvent, {"appointment": "appointment"}),
+    ("record_item", RecordItem, {"patient": "patient"}),
+    ("record_item_version", RecordItemVersion, {"item": "record_item"}),
+    ("lifestyle_consent", LifestyleConsent, {"patient": "patient"}),
+    ("care_session", CareSession, {"patient": "patient"}),
+    ("session_act", SessionAct, {"session": "care_session"}),
+    ("care_sheet", CareSheet, {"patient": "patient", "session": "care_session"}),
+    ("care_assignment", CareAssignment, {"patient": "patient"}),
+]
+
+
+def _plain(value):
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def _row(instance) -> dict:
+    return {k: _plain(v) for k, v in model_to_dict(instance, recurse=False).items()}
+
+
+def dump_many(patient_ids: list[int]) -> dict[int, dict]:
+    """Documents of several patients at once: one query per table, whatever the batch size."""
+    documents = {
+        pid: {"schema": SCHEMA, **{name: [] for name, _, _ in TABLES}} for pid in patient_ids
+    }
+    owner_of: dict[str, dict[int, int]] = {"patient": {pid: pid for pid in patient_ids}}
+    for name, model, links in TABLES:
+        if name == "patient":
+            rows = model.select().where(model.id.in_(patient_ids)).order_by(model.id)
+        else:
+            parent_field, parent_table = next(iter(links.items()))
+            parents = list(owner_of[parent_table])
+            rows = [
+                instance
+                for chunk in _chunks(parents)
+                for instance in model.select()
+                .where(getattr(model, parent_field).in_(chunk))
+                .order_by(model.id)
+            ]
+        owner_of[name] = {}
+        for instance in rows:
+            row = _row(instance)
+            if name == "patient":
+                owner = row["id"]
+            else:
+                parent_field, parent_table = next(iter(links.items()))
+                owner = owner_of[parent_table][row[parent_field]]
+            owner_of[name][row["id"]] = owner
+            documents[owner][name].append(row)
+    return documents
+
+
+def _chunks(ids: list[int], size: int = 900):
+    # SQLite caps the number of bound parameters in one statement.
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def to_json(document: dict) -> str:
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def seal(key: bytes, text: str) -> str:
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def restore(document: dict) -> Patient:
+    """Insert the document's rows into the active base (new ids, remapped links)."""
+    if document.get("schema") != SCHEMA:
+        raise ValueError(f"Unknown archive schema {document.get('schema')!r}")
+    new_ids: dict[str, dict[int, int]] = {}
+    for name, model, links in TABLES:
+        new_ids[name] = {}
+        for row in document[name]:
+            values = dict(row)
+            old_id = values.pop("id")
+            for field, table in links.items():
+                if values.get(field) is not None:
+                    values[field] = new_ids[table][values[field]]
+            new_ids[name][old_id] = model.insert(values).execute()
+    (patient_id,) = new_ids["patient"].values()
+    return Patient.get_by_id(patient_id)
+
+
+def comparable(document: dict) -> dict:
+    """The document without row ids (which change on restore), links given by position."""
+    positions: dict[str, dict[int, int]] = {}
+    result = {}
+    for name, _, links in TABLES:
+        positions[name] = {row["id"]: index for index, row in enumerate(document[name])}
+        rows = []
+        for row in document[name]:
+            values = {k: v for k, v in row.items() if k != "id"}
+            for field, table in links.items():
+                if values.get(field) is not None:
+                    values[field] = positions[table][values[field]]
+            rows.append(values)
+        result[name] = rows
+    return result

@@ -1,0 +1,234 @@
+"""Moving files between the active base and the archive, and ending them (R2–R4, R6–R8).
+
+The two bases are two files: no transaction covers both. Every move is three
+steps, each committed on its own, and recoverable (docs/retention.md):
+
+  archive:  A. archive ← document, status "pending"     (the patient is still active)
+            B. active: delete the patient + trace        (now only the archive has it)
+            C. archive: status "archived"
+  restore:  A. archive: status "restoring"
+            B. active ← rows from the document + trace
+            C. archive: delete the document
+
+Invariant: a patient is *visible* in exactly one place — the active base, or an
+archive row with status "archived" — and `recover()` finishes or undoes any move
+that was interrupted, whatever the statement it stopped after.
+"""
+
+import datetime
+import json
+import os
+import signal
+
+from flask import current_app
+
+from cabinet.audit import trace
+from cabinet.db import database, utcnow
+from cabinet.patients.identity import search_key
+from cabinet.patients.models import Patient
+from cabinet.retention import documents
+from cabinet.retention.archive import AnonymousStat, ArchivedFile, archive_database
+
+SMALL_COUNT = 5  # aggregates below this are shown as "< 5" (no re-identification)
+
+
+def crashpoint(name: str) -> None:
+    """Test seam for the crash test: CABINET_CRASH_AT=<n> kills the process (SIGKILL) at the
+    n-th crash point reached. Unset in normal use."""
+    limit = os.environ.get("CABINET_CRASH_AT")
+    if not limit:
+        return
+    count = int(os.environ.get("_CABINET_CRASH_COUNT", "0")) + 1
+    os.environ["_CABINET_CRASH_COUNT"] = str(count)
+    if count >= int(limit):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _archive_key() -> bytes:
+    return current_app.extensions["cabinet.archive_key"]
+
+
+# Recovery ---------------------------------------------------------------------------------
+
+
+def recover() -> dict:
+    """Finish or undo interrupted moves. Safe to run at any time, any number of times."""
+    finished = undone = 0
+    for row in ArchivedFile.select(ArchivedFile.id, ArchivedFile.ref, ArchivedFile.status).where(
+        ArchivedFile.status.in_(["pending", "restoring"])
+    ):
+        in_active = Patient.select().where(Patient.ref == row.ref).exists()
+        with archive_database.atomic():
+            if row.status == "pending" and in_active:
+                # Step B never happened: the active file stays, the copy is dropped (the
+                # policy will archive it again, from the file as it is now).
+                ArchivedFile.delete().where(ArchivedFile.id == row.id).execute()
+                undone += 1
+            elif row.status == "pending":
+                ArchivedFile.update(status="archived").where(ArchivedFile.id == row.id).execute()
+                finished += 1
+            elif in_active:  # restoring, and step B happened
+                ArchivedFile.delete().where(ArchivedFile.id == row.id).execute()
+                finished += 1
+            else:  # restoring, step B never happened: the file stays archived
+                ArchivedFile.update(status="archived").where(ArchivedFile.id == row.id).execute()
+                undone += 1
+    return {"finished": finished, "undone": undone}
+
+
+# Archive (active → archive) ----------------------------------------------------------------
+
+
+def archive_batch(patients: list, delete_on: dict[int, datetime.date], actor=None) -> int:
+    """Archive these patients (rows with id, ref, …): the three steps for the whole batch."""
+    if not patients:
+        return 0
+    key = _archive_key()
+    docs = documents.dump_many([p.id for p in patients])
+    with archive_database.atomic():  # A
+        for patient in patients:
+            text = documents.to_json(docs[patient.id])
+            ArchivedFile.insert(
+                ref=patient.ref,
+                status="pending",
+                document=text,
+                seal=documents.seal(key, text),
+                search_key=patient.search_key or search_key(patient.last_name, patient.first_names),
+                birth_date=patient.birth_date,
+                last_care_on=_last_care(patient).date(),
+                delete_on=delete_on[patient.id],
+                suspended=int(bool(patient.retention_suspended)),
+            ).on_conflict_replace().execute()
+    crashpoint("archived, not yet deleted")
+    with database.atomic():  # B
+        ids = [p.id for p in patients]
+        Patient.delete().where(Patient.id.in_(ids)).execute()
+        for patient in patients:
+            trace(
+                actor,
+                "retention.archive",
+                patient=patient.ref,
+                target="patient",
+                detail=f"fin prévue le {delete_on[patient.id]:%d/%m/%Y}",
+            )
+    crashpoint("deleted, not yet confirmed")
+    with archive_database.atomic():  # C
+        ArchivedFile.update(status="archived").where(
+            ArchivedFile.ref.in_([p.ref for p in patients])
+        ).execute()
+    return len(patients)
+
+
+def _last_care(patient) -> datetime.datetime:
+    moments = [m for m in (patient.last_care_at, patient.retention_restarted_at) if m]
+    return max(moments) if moments else patient.created_at
+
+
+# Restore (archive → active) ----------------------------------------------------------------
+
+
+class ArchiveError(Exception):
+    """A French message: the archived file cannot be opened or restored."""
+
+
+def read(archived: ArchivedFile) -> dict:
+    """The document, after checking its seal (a tampered archive is refused)."""
+    if documents.seal(_archive_key(), archived.document) != archived.seal:
+        raise ArchiveError("Le document archivé a été altéré : son sceau ne correspond pas.")
+    return json.loads(archived.document)
+
+
+def restore(ref: str, actor) -> Patient:
+    archived = ArchivedFile.get_or_none(
+        (ArchivedFile.ref == ref) & (ArchivedFile.status == "archived")
+    )
+    if archived is None:
+        raise ArchiveError("Ce dossier n'est pas (ou plus) dans l'archive.")
+    document = read(archived)
+    with archive_database.atomic():  # A
+        ArchivedFile.update(status="restoring").where(ArchivedFile.id == archived.id).execute()
+    crashpoint("restoring, not yet inserted")
+    with database.atomic():  # B
+        patient = documents.restore(document)
+        # The clock restarts: the patient came back (R6).
+        Patient.update(retention_restarted_at=utcnow()).where(Patient.id == patient.id).execute()
+        trace(actor, "retention.restore", patient=patient, target="patient")
+    crashpoint("inserted, not yet removed from the archive")
+    with archive_database.atomic():  # C
+        ArchivedFile.delete().where(ArchivedFile.id == archived.id).execute()
+    return patient
+
+
+# End of life (archive → anonymous counts) --------------------------------------------------
+
+
+def _count(document: dict, stats: dict) -> None:
+    acts_of = {}
+    for act_row in document["session_act"]:
+        acts_of.setdefault(act_row["session"], []).append(act_row)
+    from cabinet.records.models import Act
+
+    codes = {a.id: a.code for a in Act.select(Act.id, Act.code)}
+    seen: set[tuple[int, str]] = set()
+    for session in document["care_session"]:
+        year = int(session["session_date"][:4])
+        for code in [""] + [codes.get(a["act"], "?") for a in acts_of.get(session["id"], [])]:
+            stat = stats.setdefault((year, code), [0, 0])
+            stat[1] += 1
+            if (year, code) not in seen:
+                seen.add((year, code))
+                stat[0] += 1
+
+
+def end_of_life(archived_rows: list, actor=None) -> int:
+    """Delete ended files; keep only anonymous counts. Trace first: a repeated trace after
+    a crash is better than a deletion without one."""
+    if not archived_rows:
+        return 0
+    with database.atomic():
+        for row in archived_rows:
+            trace(
+                actor,
+                "retention.delete",
+                patient=row.ref,
+                target="archive",
+                detail="fin de conservation : supprimé, seuls des comptes anonymes restent",
+            )
+    crashpoint("traced, not yet deleted")
+    stats: dict = {}
+    for row in archived_rows:
+        _count(json.loads(row.document), stats)
+    with archive_database.atomic():
+        for (year, code), (patients, sessions) in stats.items():
+            AnonymousStat.insert(
+                year=year, act_code=code, patients=patients, sessions=sessions
+            ).on_conflict(
+                conflict_target=[AnonymousStat.year, AnonymousStat.act_code],
+                update={
+                    AnonymousStat.patients: AnonymousStat.patients + patients,
+                    AnonymousStat.sessions: AnonymousStat.sessions + sessions,
+                },
+            ).execute()
+        ArchivedFile.delete().where(ArchivedFile.id.in_([r.id for r in archived_rows])).execute()
+    return len(archived_rows)
+
+
+def vacuum_archive() -> None:
+    """Rewrite the archive file so deleted documents leave no page behind (R7)."""
+    archive_database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    archive_database.execute_sql("VACUUM")
+    archive_database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def statistics() -> list[dict]:
+    """The anonymous counts, small ones suppressed."""
+    rows = AnonymousStat.select().order_by(AnonymousStat.year.desc(), AnonymousStat.act_code)
+    return [
+        {
+            "year": r.year,
+            "act": r.act_code or "Tous actes",
+            "patients": r.patients if r.patients >= SMALL_COUNT else f"< {SMALL_COUNT}",
+            "sessions": r.sessions if r.sessions >= SMALL_COUNT else f"< {SMALL_COUNT}",
+        }
+        for r in rows
+    ]

@@ -1,0 +1,226 @@
+"""The retention job (R5): `run(now, dry_run)` archives, ends and purges what is due.
+
+Bounded batches keep memory flat whatever the number of patients; each run is
+recorded (start, end, counts, outcome, error) and a dry run changes nothing but
+says what would happen and why. APScheduler only calls this function.
+"""
+
+import datetime
+import json
+import os
+
+from peewee import fn
+
+from cabinet import settings
+from cabinet.audit import jobs as audit_jobs
+from cabinet.audit import trace
+from cabinet.db import database, utcnow
+from cabinet.patients.models import Patient
+from cabinet.records.models import CareSheet, Receipt
+from cabinet.retention import engine, policy
+from cabinet.retention.archive import ArchivedFile, ensure_schema
+from cabinet.retention.models import RetentionRun
+
+BATCH = 500  # CABINET_RETENTION_BATCH overrides it (the crash test uses small batches)
+REPORT_LIMIT = 1000  # items listed in a report; counts are always complete
+
+
+def current_policy() -> policy.Policy:
+    return policy.Policy(
+        active_years=settings.get("retention_active_years"),
+        archive_years=settings.get("retention_archive_years"),
+        minor_until_28=settings.get("retention_minor_until_28"),
+        deceased_ten_years=settings.get("retention_deceased_ten_years"),
+    )
+
+
+COLUMNS = (
+    Patient.id,
+    Patient.ref,
+    Patient.last_name,
+    Patient.first_names,
+    Patient.search_key,
+    Patient.birth_date,
+    Patient.created_at,
+    Patient.last_care_at,
+    Patient.retention_restarted_at,
+    Patient.deceased_on,
+    Patient.retention_suspended,
+)
+
+
+def _facts(patient) -> policy.Facts:
+    return policy.Facts(
+        last_care=engine._last_care(patient).date(),
+        birth_date=patient.birth_date,
+        deceased_on=patient.deceased_on,
+        suspended=bool(patient.retention_suspended),
+    )
+
+
+def run(now: datetime.datetime, dry_run: bool = False, actor=None) -> dict:
+    ensure_schema()
+    today = now.date()
+    record = RetentionRun.create(as_of=today, dry_run=dry_run)
+    summary = {
+        "as_of": today.isoformat(),
+        "dry_run": dry_run,
+        "recovered": {},
+        "archived": 0,
+        "deleted": 0,
+        "care_sheets_purged": 0,
+        "receipts_purged": 0,
+        "traces_pruned": 0,
+        "suspended": 0,
+        "items": [],
+    }
+    try:
+        if not dry_run:
+            summary["recovered"] = engine.recover()
+        _archive_due(today, dry_run, summary, actor)
+        _end_due(today, dry_run, summary, actor)
+        _purge(now, dry_run, summary)
+        outcome, error = "ok", ""
+    except Exception as exc:  # the run is recorded, then the error goes up
+        outcome, error = "error", type(exc).__name__
+        _finish(record, summary, outcome, error)
+        raise
+    _finish(record, summary, outcome, error)
+    return summary
+
+
+def _finish(record, summary, outcome, error):
+    with database.atomic():
+        RetentionRun.update(
+            finished_at=utcnow(),
+            outcome=outcome,
+            error=error,
+            summary=json.dumps(summary, ensure_ascii=False),
+        ).where(RetentionRun.id == record.id).execute()
+        counts = ", ".join(
+            f"{k} {summary[k]}"
+            for k in ("archived", "deleted", "care_sheets_purged", "receipts_purged")
+        )
+        trace(
+            None,
+            "system.retention_run",
+            target="retention",
+            detail=f"{'simulation ' if summary['dry_run'] else ''}au {summary['as_of']} : {counts}",
+            outcome="ok" if outcome == "ok" else "error",
+        )
+
+
+def _note(summary, ref, action, reason):
+    if len(summary["items"]) < REPORT_LIMIT:
+        summary["items"].append({"ref": ref, "action": action, "reason": reason})
+
+
+def _batch() -> int:
+    return int(os.environ.get("CABINET_RETENTION_BATCH", BATCH))
+
+
+def _archive_due(today, dry_run, summary, actor):
+    rules = current_policy()
+    last_id = 0
+    while True:
+        batch = list(
+            Patient.select(*COLUMNS)
+            .where(Patient.id > last_id)
+            .order_by(Patient.id)
+            .limit(_batch())
+        )
+        if not batch:
+            return
+        last_id = batch[-1].id
+        due, delete_on = [], {}
+        for patient in batch:
+            decision = policy.due(_facts(patient), today, rules)
+            if decision.action in ("archive", "delete"):
+                due.append(patient)
+                delete_on[patient.id] = decision.delete_on
+                _note(summary, patient.ref, "archive", decision.reason)
+            elif decision.action == "suspended":
+                summary["suspended"] += 1
+        if dry_run:
+            summary["archived"] += len(due)
+        else:
+            summary["archived"] += engine.archive_batch(due, delete_on, actor)
+
+
+def _end_due(today, dry_run, summary, actor):
+    deleted = 0
+    last_id = 0
+    while True:
+        rows = list(
+            ArchivedFile.select()
+            .where(
+                (ArchivedFile.id > last_id)
+                & (ArchivedFile.status == "archived")
+                & (ArchivedFile.delete_on <= today)
+                & (ArchivedFile.suspended == 0)
+            )
+            .order_by(ArchivedFile.id)
+            .limit(_batch())
+        )
+        if not rows:
+            break
+        last_id = rows[-1].id
+        for row in rows:
+            _note(summary, row.ref, "delete", f"Fin de conservation le {row.delete_on:%d/%m/%Y}.")
+        deleted += len(rows) if dry_run else engine.end_of_life(rows, actor)
+        if dry_run and len(summary["items"]) >= REPORT_LIMIT:
+            # Counting the rest is enough for a simulation.
+            deleted += (
+                ArchivedFile.select()
+                .where(
+                    (ArchivedFile.id > last_id)
+                    & (ArchivedFile.status == "archived")
+                    & (ArchivedFile.delete_on <= today)
+                    & (ArchivedFile.suspended == 0)
+                )
+                .count()
+            )
+            break
+    summary["deleted"] = deleted
+    if deleted and not dry_run:
+        engine.vacuum_archive()
+
+
+def _purge(now, dry_run, summary):
+    sheets_before = now - datetime.timedelta(days=settings.get("retention_care_sheet_days"))
+    receipts_before = policy.add_years(now.date(), -settings.get("retention_receipt_years"))
+    sheets = CareSheet.select().where(CareSheet.created_at < sheets_before)
+    receipts = Receipt.select().where(Receipt.received_on < receipts_before)
+    if dry_run:
+        summary["care_sheets_purged"] = sheets.count()
+        summary["receipts_purged"] = receipts.count()
+        return
+    summary["care_sheets_purged"] = _delete_in_batches(
+        CareSheet, CareSheet.created_at < sheets_before
+    )
+    summary["receipts_purged"] = _delete_in_batches(Receipt, Receipt.received_on < receipts_before)
+    summary["traces_pruned"] = audit_jobs.run(now)["pruned"]
+
+
+def _delete_in_batches(model, condition) -> int:
+    total = 0
+    while True:
+        with database.atomic():
+            ids = [r.id for r in model.select(model.id).where(condition).limit(BATCH)]
+            if not ids:
+                return total
+            total += model.delete().where(model.id.in_(ids)).execute()
+
+
+def last_runs(limit: int = 30):
+    return RetentionRun.select().order_by(RetentionRun.id.desc()).limit(limit)
+
+
+def missed(now: datetime.datetime) -> bool:
+    """True when no real run finished well in the last 24 hours (catch up at start-up)."""
+    last = (
+        RetentionRun.select(fn.MAX(RetentionRun.finished_at))
+        .where((RetentionRun.dry_run == False) & (RetentionRun.outcome == "ok"))  # noqa: E712
+        .scalar()
+    )
+    return last is None or now - last > datetime.timedelta(hours=24)

@@ -1,0 +1,88 @@
+"""APScheduler wiring only (R5): the jobs are plain functions in their domain.
+
+The scheduler runs in exactly one process — the one holding an exclusive lock on
+`instance/scheduler.lock` — and never under TESTING. It starts with the first
+request a worker serves (so `flask` commands never start it), runs the retention
+job every night at 02:30 Paris time, and catches up at once when no run finished
+in the last 24 hours.
+"""
+
+import datetime
+import fcntl
+from pathlib import Path
+
+from flask import Flask
+
+_lock_handle = None
+_scheduler = None
+
+
+def acquire_lock(path: Path) -> bool:
+    """Take the process-wide scheduler lock; False if another process holds it."""
+    global _lock_handle
+    if _lock_handle is not None:
+        return True
+    handle = open(path, "a+")  # noqa: SIM115 - kept open for the life of the process
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return False
+    _lock_handle = handle
+    return True
+
+
+def _nightly(app: Flask) -> None:
+    from cabinet.auth import jobs as auth_jobs
+    from cabinet.db import database, utcnow
+    from cabinet.retention import jobs as retention_jobs
+
+    with app.test_request_context():
+        database.connect(reuse_if_open=True)
+        try:
+            retention_jobs.run(utcnow())
+            lifetime = datetime.timedelta(seconds=app.config["PERMANENT_SESSION_LIFETIME"])
+            auth_jobs.run(utcnow(), lifetime)
+        except Exception:
+            app.logger.exception("Nightly jobs failed (recorded in the retention runs)")
+
+
+def start(app: Flask) -> bool:
+    """Start the scheduler in this process if it may; True if it runs here."""
+    global _scheduler
+    if app.config.get("TESTING") or _scheduler is not None:
+        return _scheduler is not None
+    if not acquire_lock(app.config["INSTANCE_PATH"] / "scheduler.lock"):
+        return False
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from cabinet.db import utcnow
+    from cabinet.retention import jobs
+
+    _scheduler = BackgroundScheduler(timezone="Europe/Paris")
+    _scheduler.add_job(
+        _nightly,
+        "cron",
+        hour=2,
+        minute=30,
+        args=[app],
+        id="nightly",
+        misfire_grace_time=3600,
+        coalesce=True,
+    )
+    with app.app_context():
+        if jobs.missed(utcnow()):
+            _scheduler.add_job(_nightly, "date", args=[app], id="catch-up")
+    _scheduler.start()
+    return True
+
+
+def init_app(app: Flask) -> None:
+    started = {"done": False}
+
+    @app.before_request
+    def _start_once():
+        if not started["done"]:
+            started["done"] = True
+            if app.config.get("DATABASE_READY") and app.extensions.get("cabinet.archive_key"):
+                start(app)
