@@ -219,12 +219,65 @@ def bench_audit_verify(app, traces: int) -> dict:
     }
 
 
+def bench_retention(folder: Path, patients: int) -> dict:
+    """`flask retention run` in a subprocess over `patients` files (5 appointments each):
+    a nightly scan where nothing is due, then a run where every file is due."""
+    import os
+    import subprocess
+    import sys
+
+    app = _instance(folder)
+    with app.app_context():
+        from cabinet import demo
+
+        demo.seed(patients=patients, seed=2, appointments=patients * 5)
+    database.close()
+    env = {**os.environ, "CABINET_INSTANCE": str(folder)}
+    results = {"patients": patients, "appointments": patients * 5}
+    for label, as_of in (
+        ("scan_nothing_due", datetime.date.today().isoformat()),
+        ("archive_and_end_all", "2051-01-01"),
+    ):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        start = time.perf_counter()
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "flask",
+                "--app",
+                "app",
+                "retention",
+                "run",
+                "--as-of",
+                as_of,
+                "--json",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        elapsed = time.perf_counter() - start
+        summary = json.loads(done.stdout)
+        results[label] = {
+            "seconds": round(elapsed, 1),
+            "archived": summary["archived"],
+            "deleted": summary["deleted"],
+            "peak_rss_mib": round(
+                max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+            ),
+        }
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--appointments", type=int, default=1_000_000)
     parser.add_argument("--traces", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--retention-patients", type=int, default=100_000)
     args = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -234,6 +287,7 @@ def main() -> None:
         results["agenda"] = bench_agenda(app, args.appointments, max(20, args.requests // 4))
         results["audit_verify"] = bench_audit_verify(app, args.traces)
         database.close()
+        results["retention"] = bench_retention(Path(tmp) / "retention", args.retention_patients)
     results["machine"] = {"cores": __import__("os").cpu_count()}
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     _print(results)

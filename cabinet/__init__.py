@@ -131,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     from cabinet.audit import bp as audit_bp
     from cabinet.auth import bp as auth_bp
     from cabinet.home import bp as home_bp
+    from cabinet.notices import bp as notices_bp
     from cabinet.patients import bp as patients_bp
     from cabinet.records import bp as records_bp
     from cabinet.retention import bp as retention_bp
@@ -144,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(appointments_bp, url_prefix="/agenda")
     app.register_blueprint(records_bp, url_prefix="/soins")
     app.register_blueprint(retention_bp)
+    app.register_blueprint(notices_bp, url_prefix="/information")
     _register_patient_panels(app)
 
     from cabinet.users.models import User

@@ -51,6 +51,26 @@ DECLARED: dict[str, Declared] = {
     "retention_deceased_ten_years": Declared(
         "Décès : fin 10 ans après le décès si plus tôt", True, bool
     ),
+    # The practice, for the notices and the register (I1, I2): text, empty until filled.
+    "practice_name": Declared("Nom du cabinet", "", str, maximum=120),
+    "practice_practitioners": Declared(
+        "Praticiens (un par ligne, avec leur profession)", "", str, maximum=600
+    ),
+    "practice_address": Declared("Adresse du cabinet", "", str, maximum=200),
+    "practice_phone": Declared("Téléphone du cabinet", "", str, maximum=30),
+    "practice_email": Declared("Courriel du cabinet", "", str, maximum=120),
+    "privacy_contact": Declared(
+        "Contact pour les données personnelles (ou DPO)", "", str, maximum=200
+    ),
+    "dpo_name": Declared("Délégué à la protection des données (si désigné)", "", str, maximum=200),
+    "software_provider": Declared("Éditeur du logiciel (sous-traitant)", "", str, maximum=200),
+    "health_data_host": Declared(
+        "Hébergeur certifié de données de santé (si hébergé)", "", str, maximum=200
+    ),
+    "reminder_channels": Declared(
+        "Rappels de rendez-vous (canaux, avec l'accord du patient)", "", str, maximum=120
+    ),
+    "backup_location": Declared("Lieu des sauvegardes chiffrées", "", str, maximum=200),
     "trace_retention_days": Declared(
         "Durée de conservation des traces (jours)", 365, int, 183, 1095
     ),
@@ -62,6 +82,8 @@ class SettingError(ValueError):
 
 
 def _parse(declared: Declared, raw: str):
+    if declared.kind is str:
+        return raw
     if declared.kind is bool:
         return raw in {"1", "true", "True"}
     return declared.kind(raw)
@@ -75,6 +97,11 @@ def get(key: str):
 
 def validate(key: str, value) -> object:
     declared = DECLARED[key]
+    if declared.kind is str:
+        value = "\n".join(line.strip() for line in str(value or "").strip().splitlines())
+        if len(value) > (declared.maximum or 200):
+            raise SettingError(f"{declared.label} : {declared.maximum or 200} caractères au plus.")
+        return value
     try:
         value = declared.kind(value) if declared.kind is not bool else bool(value)
     except (TypeError, ValueError):

@@ -397,3 +397,10 @@ def test_scheduler_runs_in_one_process_only(tmp_path):
         )
         assert second.stdout.strip() == "free"
         first.wait(timeout=30)
+
+
+def test_dry_run_counts_files_archived_and_ended_in_the_same_run(app, ctx, make_patient, user):
+    _old_patient(app, make_patient, user, when=datetime.datetime(2006, 3, 2, 10))
+    dry = _run(app, "2026-11-29", dry_run=True)
+    real = _run(app, "2026-11-29")
+    assert (dry["archived"], dry["deleted"]) == (real["archived"], real["deleted"]) == (1, 1)

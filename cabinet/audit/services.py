@@ -38,32 +38,72 @@ def trace(actor, action: str, patient=None, target=None, detail=None, outcome: s
     """
     if action not in ACTIONS:
         raise ValueError(f"Undeclared audit action {action!r}")
-    actor_id, actor_name, role = _actor_fields(actor)
+    fields = _fields(actor, action, patient, target, detail, outcome)
     # IMMEDIATE when trace() opens the transaction itself (CLI, jobs); inside a request the
     # transaction already holds the write lock, so reading the chain's head is race-free.
     with database.atomic(lock_type="IMMEDIATE"):
-        head = Trace.select(Trace.seq, Trace.seal).order_by(Trace.seq.desc()).limit(1).first()
-        counter = database.execute_sql(
-            "SELECT seq FROM sqlite_sequence WHERE name = 'trace'"
-        ).fetchone()
-        fields = {
-            "seq": max(counter[0] if counter else 0, head.seq if head else 0) + 1,
-            "at": utcnow(),
-            "actor_id": actor_id,
-            "actor_name": actor_name,
-            "role": role,
-            "action": action,
-            "patient_ref": _patient_ref(patient),
-            "target": target or "",
-            "detail": detail or "",
-            "client_address": (request.remote_addr or "") if has_request_context() else "",
-            "outcome": outcome,
-        }
-        fields["seal"] = seal(_audit_key(), fields, head.seal if head else _anchor_seal())
+        seq, previous = _head()
+        fields["seq"] = seq + 1
+        fields["seal"] = seal(_audit_key(), fields, previous)
         # One insert: the seal is computed before, from the head read under the write lock.
         Trace.insert(fields).execute()
     row = Trace(**fields)
     return row
+
+
+def _fields(actor, action, patient, target, detail, outcome) -> dict:
+    if action not in ACTIONS:
+        raise ValueError(f"Undeclared audit action {action!r}")
+    actor_id, actor_name, role = _actor_fields(actor)
+    return {
+        "at": utcnow(),
+        "actor_id": actor_id,
+        "actor_name": actor_name,
+        "role": role,
+        "action": action,
+        "patient_ref": _patient_ref(patient),
+        "target": target or "",
+        "detail": detail or "",
+        "client_address": (request.remote_addr or "") if has_request_context() else "",
+        "outcome": outcome,
+    }
+
+
+def _head() -> tuple[int, str]:
+    """(number, seal) of the chain's last entry — or of the last one ever given and pruned."""
+    head = Trace.select(Trace.seq, Trace.seal).order_by(Trace.seq.desc()).limit(1).first()
+    counter = database.execute_sql(
+        "SELECT seq FROM sqlite_sequence WHERE name = 'trace'"
+    ).fetchone()
+    seq = max(counter[0] if counter else 0, head.seq if head else 0)
+    return seq, head.seal if head else _anchor_seal()
+
+
+def trace_many(actor, action: str, entries: list[dict]) -> int:
+    """Several traces of one action (a job's batch), chained in order in one insert.
+    Each entry holds `patient`, and optionally `target`, `detail`, `outcome`."""
+    if not entries:
+        return 0
+    key = _audit_key()
+    with database.atomic(lock_type="IMMEDIATE"):
+        seq, previous = _head()
+        rows = []
+        for entry in entries:
+            fields = _fields(
+                actor,
+                action,
+                entry.get("patient"),
+                entry.get("target"),
+                entry.get("detail"),
+                entry.get("outcome", "ok"),
+            )
+            seq += 1
+            fields["seq"] = seq
+            fields["seal"] = previous = seal(key, fields, previous)
+            rows.append(fields)
+        for start in range(0, len(rows), 500):
+            Trace.insert_many(rows[start : start + 500]).execute()
+    return len(rows)
 
 
 def _anchor_seal() -> str:

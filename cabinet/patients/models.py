@@ -70,6 +70,10 @@ class Patient(BaseModel):
     deceased_on = DateField(null=True)
     retention_suspended = BooleanField(default=False)
     retention_restarted_at = DateTimeField(null=True)
+    # I6: a frozen file (restriction while a dispute is checked): read-only, banner.
+    restricted_at = DateTimeField(null=True)
+    # I7 / X5: no reminder until the patient agrees (objection is the default).
+    objects_to_reminders = BooleanField(default=True)
 
     class Meta:
         table_name = "patient"

@@ -23,6 +23,7 @@ import signal
 from flask import current_app
 
 from cabinet.audit import trace
+from cabinet.audit.services import trace_many
 from cabinet.db import database, utcnow
 from cabinet.patients.identity import search_key
 from cabinet.patients.models import Patient
@@ -85,32 +86,44 @@ def archive_batch(patients: list, delete_on: dict[int, datetime.date], actor=Non
         return 0
     key = _archive_key()
     docs = documents.dump_many([p.id for p in patients])
+    rows = []
+    for patient in patients:
+        text = documents.to_json(docs[patient.id])
+        rows.append(
+            {
+                "ref": patient.ref,
+                "status": "pending",
+                "schema": documents.SCHEMA,
+                "document": text,
+                "seal": documents.seal(key, text),
+                "search_key": patient.search_key
+                or search_key(patient.last_name, patient.first_names),
+                "birth_date": patient.birth_date,
+                "last_care_on": _last_care(patient).date(),
+                "delete_on": delete_on[patient.id],
+                "suspended": int(bool(patient.retention_suspended)),
+                "archived_at": utcnow(),
+            }
+        )
     with archive_database.atomic():  # A
-        for patient in patients:
-            text = documents.to_json(docs[patient.id])
-            ArchivedFile.insert(
-                ref=patient.ref,
-                status="pending",
-                document=text,
-                seal=documents.seal(key, text),
-                search_key=patient.search_key or search_key(patient.last_name, patient.first_names),
-                birth_date=patient.birth_date,
-                last_care_on=_last_care(patient).date(),
-                delete_on=delete_on[patient.id],
-                suspended=int(bool(patient.retention_suspended)),
-            ).on_conflict_replace().execute()
+        for start in range(0, len(rows), 100):
+            ArchivedFile.insert_many(rows[start : start + 100]).on_conflict_replace().execute()
     crashpoint("archived, not yet deleted")
     with database.atomic():  # B
         ids = [p.id for p in patients]
         Patient.delete().where(Patient.id.in_(ids)).execute()
-        for patient in patients:
-            trace(
-                actor,
-                "retention.archive",
-                patient=patient.ref,
-                target="patient",
-                detail=f"fin prévue le {delete_on[patient.id]:%d/%m/%Y}",
-            )
+        trace_many(
+            actor,
+            "retention.archive",
+            [
+                {
+                    "patient": p.ref,
+                    "target": "patient",
+                    "detail": f"fin prévue le {delete_on[p.id]:%d/%m/%Y}",
+                }
+                for p in patients
+            ],
+        )
     crashpoint("deleted, not yet confirmed")
     with archive_database.atomic():  # C
         ArchivedFile.update(status="archived").where(
@@ -185,15 +198,18 @@ def end_of_life(archived_rows: list, actor=None) -> int:
     a crash is better than a deletion without one."""
     if not archived_rows:
         return 0
-    with database.atomic():
-        for row in archived_rows:
-            trace(
-                actor,
-                "retention.delete",
-                patient=row.ref,
-                target="archive",
-                detail="fin de conservation : supprimé, seuls des comptes anonymes restent",
-            )
+    trace_many(
+        actor,
+        "retention.delete",
+        [
+            {
+                "patient": row.ref,
+                "target": "archive",
+                "detail": "fin de conservation : supprimé, seuls des comptes anonymes restent",
+            }
+            for row in archived_rows
+        ],
+    )
     crashpoint("traced, not yet deleted")
     stats: dict = {}
     for row in archived_rows:

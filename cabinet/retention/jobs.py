@@ -139,6 +139,9 @@ def _archive_due(today, dry_run, summary, actor):
                 due.append(patient)
                 delete_on[patient.id] = decision.delete_on
                 _note(summary, patient.ref, "archive", decision.reason)
+                if dry_run and decision.action == "delete":
+                    # Archived then ended in the same run: say so in the simulation too.
+                    summary["deleted"] += 1
             elif decision.action == "suspended":
                 summary["suspended"] += 1
         if dry_run:
@@ -181,7 +184,7 @@ def _end_due(today, dry_run, summary, actor):
                 .count()
             )
             break
-    summary["deleted"] = deleted
+    summary["deleted"] += deleted
     if deleted and not dry_run:
         engine.vacuum_archive()
 

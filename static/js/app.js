@@ -88,6 +88,9 @@
     if (radio) radio.checked = true;
   });
 
+  // A notice whose print was just recorded opens the print dialog by itself.
+  if (document.querySelector("[data-autoprint]")) window.setTimeout(() => window.print(), 300);
+
   // Print buttons (tablets have no Ctrl+P).
   document.addEventListener("click", (event) => {
     if (event.target.closest("[data-print]")) {
