@@ -43,6 +43,7 @@ def _instance(folder: Path):
             "DATABASE_PATH": folder / "cabinet.db",
             "ARCHIVE_PATH": folder / "archive.db",
             "KEYS_PATH": folder / "keys",
+            "SCHEDULER": False,  # measure the requests, not a catch-up run beside them
         }
     )
     assert app.test_cli_runner().invoke(args=["init"]).exit_code == 0

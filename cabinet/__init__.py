@@ -135,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     from cabinet.patients import bp as patients_bp
     from cabinet.records import bp as records_bp
     from cabinet.retention import bp as retention_bp
+    from cabinet.rights import bp as rights_bp
     from cabinet.users import bp as users_bp
 
     app.register_blueprint(auth_bp)
@@ -146,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(records_bp, url_prefix="/soins")
     app.register_blueprint(retention_bp)
     app.register_blueprint(notices_bp, url_prefix="/information")
+    app.register_blueprint(rights_bp, url_prefix="/droits")
     _register_patient_panels(app)
 
     from cabinet.users.models import User
@@ -162,11 +164,15 @@ def _register_patient_panels(app: Flask) -> None:
     from cabinet.appointments import patient_panel as appointments_panel
     from cabinet.records import patient_panel as record_panel
     from cabinet.records import payments_panel
+    from cabinet.rights import patient_panel as rights_panel
+    from cabinet.rights import preferences_panel
 
     app.extensions["cabinet.patient_panels"] = [
         ("appointment.manage", "appointments/_patient_panel.html", appointments_panel),
         ("payment.record", "records/_payments_panel.html", payments_panel),
         ("record.read", "records/_panel.html", record_panel),
+        ("patient.admin.write", "rights/_preferences_panel.html", preferences_panel),
+        ("settings.manage", "rights/_patient_panel.html", rights_panel),
     ]
 
 

@@ -46,6 +46,9 @@ def load(overrides: dict | None = None) -> dict:
         "ARGON2_PARALLELISM": 4,
         "TIMEZONE": "Europe/Paris",
         "TESTING": False,
+        # The nightly jobs (retention, housekeeping); CABINET_SCHEDULER=0 turns them off
+        # in a process that must not run them (benchmarks, one-off scripts).
+        "SCHEDULER": _env_bool("CABINET_SCHEDULER", True),
     }
     if overrides:
         config.update(overrides)

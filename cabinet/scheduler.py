@@ -50,7 +50,7 @@ def _nightly(app: Flask) -> None:
 def start(app: Flask) -> bool:
     """Start the scheduler in this process if it may; True if it runs here."""
     global _scheduler
-    if app.config.get("TESTING") or _scheduler is not None:
+    if app.config.get("TESTING") or not app.config.get("SCHEDULER", True) or _scheduler is not None:
         return _scheduler is not None
     if not acquire_lock(app.config["INSTANCE_PATH"] / "scheduler.lock"):
         return False

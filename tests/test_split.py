@@ -66,6 +66,8 @@ def record_full_of_sentinels(app, user, make_patient):
         "hours_id": 1,
         "absence_id": 1,
         "run_id": 1,
+        "request_ref": "x",
+        "kind": "poster",
     }
 
 

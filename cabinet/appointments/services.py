@@ -24,6 +24,7 @@ from cabinet.appointments.models import (
 from cabinet.audit import trace
 from cabinet.db import database, utcnow
 from cabinet.patients.models import Patient
+from cabinet.patients.services import PatientRestricted, ensure_writable
 from cabinet.security import has_permission
 from cabinet.users.models import User
 
@@ -38,6 +39,13 @@ class BookingRefused(Exception):
         super().__init__(" ".join(reasons))
         self.reasons = reasons
         self.proposals = proposals or []
+
+
+def _writable(patient: Patient) -> None:
+    try:
+        ensure_writable(patient)
+    except PatientRestricted as frozen:
+        raise BookingRefused([str(frozen)]) from None
 
 
 # Lookups ----------------------------------------------------------------------------------
@@ -208,6 +216,7 @@ class Booking:
 
 def book(booking: Booking, actor, series: Series | None = None) -> Appointment:
     """Create an appointment, or raise BookingRefused with reasons and free slots."""
+    _writable(booking.patient)
     reasons = conflicts(booking.practitioner, booking.patient, booking.starts_at, booking.ends_at)
     if reasons:
         duration = booking.ends_at - booking.starts_at
@@ -281,6 +290,7 @@ def create_series(
     note="",
 ) -> Series:
     """Save the whole series in one transaction, or nothing if any occurrence conflicts."""
+    _writable(patient)
     occurrences = preview_series(
         practitioner, patient, appointment_type, first_date, weekdays, local_time, count
     )
@@ -348,6 +358,7 @@ def move(
 ) -> list[Appointment]:
     """Move one occurrence to a new day and time, or shift this and the following ones by the
     same number of days and to the same local time (so a DST change keeps "18 h" at 18 h)."""
+    _writable(appointment.patient)
     if appointment.status != "booked":
         raise BookingRefused(["Seul un rendez-vous prévu peut être déplacé."])
     targets = _scope(appointment, scope)
@@ -386,6 +397,7 @@ def move(
 
 
 def cancel(appointment: Appointment, reason: str, actor, scope: str = "one") -> int:
+    _writable(appointment.patient)
     if reason not in CANCEL_REASONS:
         raise BookingRefused(["Choisissez un motif d'annulation dans la liste."])
     if appointment.status != "booked":
@@ -409,6 +421,7 @@ def cancel(appointment: Appointment, reason: str, actor, scope: str = "one") -> 
 
 def mark(appointment: Appointment, status: str, actor) -> None:
     """Honoured or missed, once the time has come."""
+    _writable(appointment.patient)
     if status not in ("honoured", "missed"):
         raise BookingRefused(["Statut inconnu."])
     if appointment.status not in ("booked", "honoured", "missed"):

@@ -62,3 +62,34 @@ def confirmation(appointment_ref):
         appointment=appointment,
         address=services.visit_address(appointment),
     )
+
+
+@bp.route("/rappels")
+def reminders():
+    """Tomorrow's (or a given day's) reminders: only patients who accepted them (I7, X5).
+    Secretary, practitioners."""
+    from cabinet.appointments import schedule
+
+    try:
+        day = datetime.date.fromisoformat(request.args.get("jour", ""))
+    except ValueError:
+        day = datetime.date.today() + datetime.timedelta(days=1)
+    start, end = schedule.local_day_bounds(day)
+    booked = [
+        a
+        for a in services.agenda([p.id for p in services.practitioners()], start, end)
+        if a.status == "booked"
+    ]
+    to_remind = [a for a in booked if not a.patient.objects_to_reminders]
+    trace(
+        current_user,
+        "appointment.reminders",
+        target="agenda",
+        detail=f"{len(to_remind)} rappel(s) le {day:%d/%m/%Y}",
+    )
+    return render(
+        "appointments/reminders.html",
+        day=day,
+        to_remind=to_remind,
+        excluded=len(booked) - len(to_remind),
+    )

@@ -44,6 +44,7 @@ ACTIONS: dict[str, str] = {
     "appointment.mark": "Rendez-vous marqué honoré ou non honoré",
     "appointment.tour_print": "Impression de la feuille de tournée",
     "appointment.confirmation_print": "Impression d'une confirmation de rendez-vous",
+    "appointment.reminders": "Consultation de la liste des rappels",
     # Care record (health data)
     "record.view": "Consultation du dossier de soins",
     "record.create": "Ajout d'un élément au dossier de soins",

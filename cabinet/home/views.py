@@ -24,4 +24,15 @@ def index():
 
         since = utcnow() - datetime.timedelta(days=30)
         accesses = list(records.break_glass_on_my_patients(current_user, since).limit(20))
-    return render_template("home/index.html", warnings=warnings, accesses=accesses)
+    requests = []
+    if has_permission(current_user, "settings.manage"):
+        from cabinet.rights import services as rights
+
+        requests = [
+            (row, state)
+            for row, state in rights.pending(datetime.date.today())
+            if state in ("overdue", "soon")
+        ]
+    return render_template(
+        "home/index.html", warnings=warnings, accesses=accesses, requests=requests
+    )

@@ -37,6 +37,21 @@ CONTACT_FIELDS = {"address", "postcode", "city", "phone", "email"}
 DATE_QUERY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 
 
+class PatientRestricted(Exception):
+    """The file is frozen (I6): nothing may change until the restriction is lifted."""
+
+    def __init__(self):
+        super().__init__(
+            "Ce dossier est gelé (limitation demandée par le patient) : aucune modification "
+            "n'est possible tant que la limitation n'est pas levée."
+        )
+
+
+def ensure_writable(patient: Patient) -> None:
+    if patient is not None and patient.restricted_at is not None:
+        raise PatientRestricted()
+
+
 def get_patient_or_404(ref: str) -> Patient:
     """The only way views fetch a patient: by opaque ref (care-team scope comes with records)."""
     patient = Patient.get_or_none(Patient.ref == ref)
@@ -112,6 +127,7 @@ def _as_text(value) -> str:
 
 def update_patient(patient: Patient, data: dict, actor) -> list[str]:
     """Apply a rectification; every changed field keeps its old value in the history (D5)."""
+    ensure_writable(patient)
     changed = [
         name
         for name in TRACKED_FIELDS

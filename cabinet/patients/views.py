@@ -81,7 +81,11 @@ def edit(patient_ref):
     patient = services.open_patient(patient_ref, current_user)
     form = PatientForm(obj=patient)
     if form.validate_on_submit():
-        changed = services.update_patient(patient, form.cleaned(), current_user)
+        try:
+            changed = services.update_patient(patient, form.cleaned(), current_user)
+        except services.PatientRestricted as frozen:
+            flash(str(frozen))
+            return redirect(url_for("patients.show", patient_ref=patient.ref))
         flash("Fiche patient mise à jour." if changed else "Aucune modification.")
         return redirect(url_for("patients.show", patient_ref=patient.ref))
     status = 200 if request.method == "GET" else 422

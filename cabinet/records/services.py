@@ -10,6 +10,7 @@ from cabinet import settings
 from cabinet.audit import trace
 from cabinet.db import database, utcnow
 from cabinet.patients.models import Patient
+from cabinet.patients.services import PatientRestricted, ensure_writable
 from cabinet.records.models import (
     BREAK_GLASS_REASONS,
     ITEM_KINDS,
@@ -33,6 +34,13 @@ CENT = Decimal("0.01")
 
 class RecordRefused(Exception):
     """A French message: why the record change is refused (nothing was saved)."""
+
+
+def _writable(patient: Patient) -> None:
+    try:
+        ensure_writable(patient)
+    except PatientRestricted as frozen:
+        raise RecordRefused(str(frozen)) from None
 
 
 # Scope (A2) ---------------------------------------------------------------------------------
@@ -193,6 +201,7 @@ def add_item(
     observed_on=None,
     note: str = "",
 ) -> RecordItem:
+    _writable(patient)
     if kind not in ITEM_KINDS:
         raise RecordRefused("Type d'élément inconnu.")
     if kind == "lifestyle" and not has_lifestyle_consent(patient):
@@ -234,6 +243,7 @@ def correct_item(
     user, item: RecordItem, label: str, value=None, unit: str = "", observed_on=None, note: str = ""
 ) -> RecordItemVersion:
     """A correction never overwrites: it adds a version; the history stays visible."""
+    _writable(item.patient)
     latest = item.versions.order_by(RecordItemVersion.number.desc()).first()
     with database.atomic():
         version = _version(item, latest.number + 1, user, label, value, unit, observed_on, note)
@@ -250,6 +260,7 @@ def correct_item(
 
 def delete_mistake(user, item: RecordItem) -> None:
     """Only the author, only within 24 hours, only an item never corrected by someone else."""
+    _writable(item.patient)
     if item.created_by_id != user.id:
         raise RecordRefused("Seul l'auteur peut supprimer un élément saisi par erreur.")
     if utcnow() - item.created_at > MISTAKE_DELAY:
@@ -271,6 +282,7 @@ def delete_mistake(user, item: RecordItem) -> None:
 
 
 def record_lifestyle_consent(user, patient: Patient) -> None:
+    _writable(patient)
     with database.atomic():
         LifestyleConsent.insert(
             patient=patient.id, recorded_by=user.id
@@ -302,6 +314,7 @@ def record_session(
     paid_mode: str | None = None,
 ) -> CareSession:
     """A session with its acts; its care-sheet copy; a receipt line when paid."""
+    _writable(patient)
     if not acts:
         raise RecordRefused("Indiquez au moins un acte réalisé.")
     if paid_mode is not None and paid_mode not in PAYMENT_MODES:
@@ -358,6 +371,7 @@ def record_session(
 def record_payment(
     user, patient: Patient, received_on: datetime.date, act: Act, amount, mode: str
 ) -> Receipt:
+    _writable(patient)
     if mode not in PAYMENT_MODES:
         raise RecordRefused("Mode de paiement inconnu.")
     amount = money(amount)

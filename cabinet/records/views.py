@@ -132,16 +132,19 @@ def correct_item(item_ref):
     form = forms.ItemForm(obj=latest, kind=item.kind)
     form.kind.data = item.kind
     if form.validate_on_submit():
-        services.correct_item(
-            current_user,
-            item,
-            form.label.data,
-            form.value.data,
-            form.unit.data,
-            form.observed_on.data,
-            form.note.data,
-        )
-        flash("Correction enregistrée (nouvelle version).")
+        try:
+            services.correct_item(
+                current_user,
+                item,
+                form.label.data,
+                form.value.data,
+                form.unit.data,
+                form.observed_on.data,
+                form.note.data,
+            )
+            flash("Correction enregistrée (nouvelle version).")
+        except services.RecordRefused as refused:
+            flash(str(refused))
         return redirect(url_for("records.show", patient_ref=patient.ref))
     status = 200 if request.method == "GET" else 422
     return render("records/correct.html", item=item, patient=patient, form=form), status
@@ -171,8 +174,11 @@ def lifestyle_consent(patient_ref):
     if elsewhere:
         return elsewhere
     if FrenchForm().validate_on_submit():
-        services.record_lifestyle_consent(current_user, patient)
-        flash("Accord du patient enregistré.")
+        try:
+            services.record_lifestyle_consent(current_user, patient)
+            flash("Accord du patient enregistré.")
+        except services.RecordRefused as refused:
+            flash(str(refused))
     return redirect(url_for("records.show", patient_ref=patient.ref))
 
 

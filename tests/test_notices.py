@@ -1,0 +1,171 @@
+"""I1, I2, P7: notices filled from the practice's settings, every art. 13 item, the
+register of processing; printing recorded (and on the home visit)."""
+
+import datetime
+import html
+import json
+
+import pytest
+
+from tests.conftest import traces
+
+PRACTICE = {
+    "practice_name": "Cabinet paramédical des Tilleuls",
+    "practice_practitioners": "Paul Soignant, masseur-kinésithérapeute\nLéa Remplaçante, infirmière",
+    "practice_address": "4 place des Tilleuls, 69003 Lyon",
+    "practice_phone": "04 72 00 00 00",
+    "practice_email": "contact@tilleuls.example",
+    "privacy_contact": "Camille Admin, contact@tilleuls.example",
+    "dpo_name": "",
+    "software_provider": "Cabinet (logiciel installé au cabinet)",
+    "health_data_host": "",
+    "reminder_channels": "SMS",
+    "backup_location": "Disque chiffré rangé au coffre",
+}
+# Each art. 13 item, and the medical-record and care-team points, as each notice words them.
+ART13 = [
+    "Cabinet paramédical des Tilleuls",
+    "4 place des Tilleuls",  # controller and contact
+    "Contact pour vos données",  # DPO or contact
+    "base légale",
+    "intérêt légitime",  # purposes, legal bases, legitimate interests
+    "Destinataires",
+    "Sous-traitant",
+    "hors de l'Union européenne",  # recipients, transfers
+    "ans après votre dernière venue",  # retention
+    "rectification",
+    "effacement",
+    "limitation",
+    "opposer",
+    "portabilité",  # rights
+    "retirer",
+    "réclamation auprès de la CNIL",  # consent withdrawal, complaint
+    "nécessaires à votre prise en charge",  # whether required
+    "Aucune décision automatisée",  # automated decisions
+    "48 heures",
+    "8 jours",  # medical record access (L1111-7)
+]
+
+
+def _fill(admin_client):
+    response = admin_client.post("/information/parametres", data=PRACTICE)
+    assert response.status_code == 302
+
+
+def test_missing_settings_block_printing_with_a_clear_list(admin_client, practitioner_client):
+    for url in ("/information/affiche", "/information/depliant", "/information/texte-court"):
+        response = practitioner_client.get(url)
+        page = html.unescape(response.get_data(as_text=True))
+        assert response.status_code == 409
+        assert "Impossible d'imprimer" in page and "le nom du cabinet" in page
+        assert "l'éditeur du logiciel" in page
+    assert practitioner_client.post("/information/imprimer/poster").status_code == 302
+    _fill(admin_client)
+    assert practitioner_client.get("/information/affiche").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url", ["/information/affiche", "/information/depliant", "/information/texte-court"]
+)
+def test_every_notice_holds_every_art13_item(admin_client, practitioner_client, url):
+    _fill(admin_client)
+    page = html.unescape(practitioner_client.get(url).get_data(as_text=True))
+    missing = [item for item in ART13 if item not in page]
+    assert missing == []
+
+
+def test_notices_follow_the_settings(app, admin_client, practitioner_client):
+    _fill(admin_client)
+    from cabinet import settings
+
+    with app.app_context():
+        settings.put("shared_record", True)
+        settings.put("retention_archive_years", 20)
+    page = html.unescape(practitioner_client.get("/information/affiche").get_data(as_text=True))
+    assert "dossier partagé" in page and "puis 20 ans en archive" in page
+
+
+def test_printing_is_recorded_and_a_leaflet_on_the_home_visit(
+    app, admin_client, practitioner_client, user, make_patient
+):
+    _fill(admin_client)
+    from cabinet.appointments.models import Appointment, AppointmentType
+
+    with app.app_context():
+        start = datetime.datetime(2027, 2, 1, 9)
+        visit = Appointment.create(
+            practitioner=user("practitioner"),
+            patient=make_patient(),
+            appointment_type=AppointmentType.get(),
+            starts_at=start,
+            ends_at=start + datetime.timedelta(minutes=30),
+            location="home",
+            created_by=user("practitioner").id,
+        )
+    response = practitioner_client.post("/information/imprimer/leaflet", data={"rdv": visit.ref})
+    assert response.headers["Location"].startswith("/information/depliant?imprimer=1")
+    assert "data-autoprint" in practitioner_client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert Appointment.get_by_id(visit.id).leaflet_given_at is not None
+        from cabinet.notices.models import NoticePrint
+
+        assert [(p.kind, p.appointment_ref) for p in NoticePrint.select()] == [
+            ("leaflet", visit.ref)
+        ]
+    assert traces(app, action="notice.leaflet_given")[-1].target == f"appointment:{visit.ref}"
+    page = practitioner_client.get(f"/agenda/rdv/{visit.ref}").get_data(as_text=True)
+    assert "Dépliant remis le" in page
+
+
+def test_register_describes_each_purpose_and_the_measures_enabled(app, admin_client):
+    _fill(admin_client)
+    page = html.unescape(admin_client.get("/information/registre").get_data(as_text=True))
+    for purpose in (
+        "Gestion des rendez-vous",
+        "Tenue du dossier médical et de soins",
+        "Feuilles de soins",
+        "Comptabilité du cabinet",
+        "Échanges avec d'autres",
+    ):
+        assert purpose in page
+    for heading in (
+        "Contrôle d'accès",
+        "Traçabilité",
+        "Protection des logiciels",
+        "Sauvegarde",
+        "Chiffrement",
+        "Contrôle des sous-traitants",
+        "Autres mesures",
+    ):
+        assert heading in page
+    assert "obligatoire pour tous" in page and "Traces conservées 365 jours" in page
+    assert "Disque chiffré rangé au coffre" in page
+    exported = json.loads(admin_client.get("/information/registre.json").get_data(as_text=True))
+    assert len(exported["activities"]) == 5 and exported["controller"]["practice_name"]
+    assert traces(app, action="notice.register_export")
+
+
+def test_confirmation_card_carries_the_short_text(
+    app, admin_client, secretary_client, user, make_patient
+):
+    from cabinet.appointments import services
+    from cabinet.appointments.models import AppointmentType
+    from cabinet.appointments.schedule import to_utc
+
+    _fill(admin_client)
+    with app.test_request_context():
+        appointment = services.book(
+            services.Booking(
+                user("practitioner"),
+                make_patient(),
+                AppointmentType.get(AppointmentType.name == "Séance"),
+                to_utc(datetime.date.today() + datetime.timedelta(days=20), datetime.time(11)),
+            ),
+            user("secretary"),
+        )
+    page = html.unescape(
+        secretary_client.get(f"/agenda/rdv/{appointment.ref}/confirmation").get_data(as_text=True)
+    )
+    assert "Vos données personnelles." in page and "réclamation auprès de la CNIL" in page
