@@ -123,7 +123,11 @@ def record_print(kind):
         if kind == "leaflet" and appointment_ref:
             from cabinet.appointments.models import Appointment
 
-            appointment = Appointment.get_or_none(Appointment.ref == appointment_ref)
+            appointment = Appointment.get_or_none(
+                (Appointment.ref == appointment_ref)
+                & (Appointment.location == "home")
+                & (Appointment.status != "cancelled")
+            )
             if appointment is not None:
                 Appointment.update(leaflet_given_at=utcnow()).where(
                     Appointment.id == appointment.id
