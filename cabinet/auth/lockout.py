@@ -83,27 +83,36 @@ def _failures(query) -> list:
     return [row.at for row in query.order_by(LoginAttempt.at)]
 
 
-def verdict_for(key: str, address: str, now=None) -> Verdict:
-    now = now or utcnow()
-    last_reset = (
+def _last(key: str, condition) -> datetime.datetime | None:
+    return (
         LoginAttempt.select(LoginAttempt.at)
-        .where((LoginAttempt.login_key == key) & (LoginAttempt.outcome != "failure"))
+        .where((LoginAttempt.login_key == key) & condition)
         .order_by(LoginAttempt.at.desc())
         .limit(1)
         .scalar()
     )
-    mine = LoginAttempt.select().where(
+
+
+def _consecutive(key: str):
+    """Failures since the last success or admin unlock."""
+    last_reset = _last(key, LoginAttempt.outcome != "failure")
+    query = LoginAttempt.select().where(
         (LoginAttempt.login_key == key) & (LoginAttempt.outcome == "failure")
     )
-    consecutive = _failures(mine.where(LoginAttempt.at > last_reset) if last_reset else mine)
-    day = _failures(mine.where(LoginAttempt.at > now - DAY))
-    last_unlock = (
-        LoginAttempt.select(LoginAttempt.at)
-        .where((LoginAttempt.login_key == key) & (LoginAttempt.outcome == "unlock"))
-        .order_by(LoginAttempt.at.desc())
-        .limit(1)
-        .scalar()
+    return query.where(LoginAttempt.at > last_reset) if last_reset else query
+
+
+def verdict_for(key: str, address: str, now=None) -> Verdict:
+    now = now or utcnow()
+    consecutive = _failures(_consecutive(key))
+    day = _failures(
+        LoginAttempt.select().where(
+            (LoginAttempt.login_key == key)
+            & (LoginAttempt.outcome == "failure")
+            & (LoginAttempt.at > now - DAY)
+        )
     )
+    last_unlock = _last(key, LoginAttempt.outcome == "unlock")
     if last_unlock is not None:
         # A success does not reset the daily count; an admin unlock does.
         day = [at for at in day if at > last_unlock]
@@ -122,16 +131,4 @@ def record(key: str, address: str, outcome: str) -> None:
 
 
 def consecutive_failures(key: str) -> int:
-    last_reset = (
-        LoginAttempt.select(LoginAttempt.at)
-        .where((LoginAttempt.login_key == key) & (LoginAttempt.outcome != "failure"))
-        .order_by(LoginAttempt.at.desc())
-        .limit(1)
-        .scalar()
-    )
-    query = LoginAttempt.select().where(
-        (LoginAttempt.login_key == key) & (LoginAttempt.outcome == "failure")
-    )
-    if last_reset is not None:
-        query = query.where(LoginAttempt.at > last_reset)
-    return query.count()
+    return _consecutive(key).count()
