@@ -286,3 +286,19 @@ def test_printing_the_summary_is_traced(app, practitioner_client, user, make_pat
     page = practitioner_client.get(f"/soins/{patient.ref}/synthese").get_data(as_text=True)
     assert "Synthèse du dossier de soins" in page
     assert traces(app, action="record.print")[-1].patient_ref == patient.ref
+
+
+def test_each_record_page_is_traced_once(app, practitioner_client, user, make_patient):
+    from cabinet.audit.models import Trace
+
+    patient = make_patient()
+    _assign(app, patient, user("practitioner"))
+    for url, expected in [
+        (f"/soins/{patient.ref}", ["record.view"]),
+        (f"/soins/{patient.ref}/seance", ["record.view"]),
+        (f"/soins/{patient.ref}/synthese", ["record.print"]),
+    ]:
+        with app.app_context():
+            since = Trace.select(Trace.seq).order_by(Trace.seq.desc()).limit(1).scalar()
+        practitioner_client.get(url)
+        assert [t.action for t in traces(app, patient_ref=patient.ref) if t.seq > since] == expected

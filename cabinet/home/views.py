@@ -24,6 +24,15 @@ def index():
 
         since = utcnow() - datetime.timedelta(days=30)
         accesses = list(records.break_glass_on_my_patients(current_user, since).limit(20))
+        if accesses:
+            from cabinet.audit import trace
+
+            trace(
+                current_user,
+                "patient.list",
+                target="break_glass_notices",
+                detail=f"{len(accesses)} accès exceptionnel(s) signalé(s)",
+            )
     requests = []
     if has_permission(current_user, "settings.manage"):
         from cabinet.rights import services as rights

@@ -15,12 +15,15 @@ from cabinet.records.models import CareSheet, RecordItem, RecordItemVersion
 from cabinet.security import require
 
 
-def _open(patient_ref: str):
+def _open(patient_ref: str, trace_view: bool = True):
     """The patient and the basis of access, or a redirect to the break-glass page."""
     patient = get_patient_or_404(patient_ref)
     basis = services.require_record_access(current_user, patient)
     if basis is None:
         return patient, None, redirect(url_for("records.break_glass", patient_ref=patient.ref))
+    if trace_view and request.method == "GET":
+        # One trace per page of the record shown (a POST is traced by the change it makes).
+        services.open_record(current_user, patient, basis)
     return patient, basis, None
 
 
@@ -30,7 +33,6 @@ def show(patient_ref):
     patient, basis, elsewhere = _open(patient_ref)
     if elsewhere:
         return elsewhere
-    services.open_record(current_user, patient, basis)
     sessions = list(
         services.CareSession.select()
         .where(services.CareSession.patient == patient.id)
@@ -231,7 +233,7 @@ def new_session(patient_ref):
 @bp.route("/<patient_ref>/synthese")
 def print_summary(patient_ref):
     """Printable care summary (A6: printing is traced). Practitioners in scope."""
-    patient, basis, elsewhere = _open(patient_ref)
+    patient, basis, elsewhere = _open(patient_ref, trace_view=False)
     if elsewhere:
         return elsewhere
     trace(current_user, "record.print", patient=patient, target="record")

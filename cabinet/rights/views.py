@@ -101,6 +101,8 @@ def show(request_ref):
         from cabinet.patients.models import Patient
 
         patient = Patient.get_or_none(Patient.ref == row.patient_ref)
+        if patient is not None:
+            trace(current_user, "patient.view", patient=patient, target=f"rights_request:{row.ref}")
     return render_template(
         "rights/show.html",
         row=row,
