@@ -9,6 +9,7 @@ from flask import abort, session
 from cabinet import settings
 from cabinet.audit import trace
 from cabinet.db import database, utcnow
+from cabinet.formatting import euros
 from cabinet.patients.models import Patient
 from cabinet.patients.services import PatientRestricted, ensure_writable
 from cabinet.records.models import (
@@ -335,7 +336,7 @@ def record_session(
             amount = money(act.fee * quantity)
             total += amount
             insurer += money(amount * act.insurer_rate / 100)
-            lines.append(f"{act.code} × {quantity} = {amount} €")
+            lines.append(f"{act.code} × {quantity} = {euros(amount)}")
         CareSheet.create(
             patient=patient,
             session=care,

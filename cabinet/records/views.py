@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from cabinet.audit import trace
+from cabinet.formatting import euros
 from cabinet.forms import FrenchForm
 from cabinet.htmx import render
 from cabinet.patients.services import get_patient_or_404
@@ -194,7 +195,7 @@ def new_session(patient_ref):
         return elsewhere
     form = forms.SessionForm()
     acts = {str(a.id): a for a in services.active_acts()}
-    form.acts.choices = [(key, f"{a.code} — {a.label} ({a.fee} €)") for key, a in acts.items()]
+    form.acts.choices = [(key, f"{a.code} — {a.label} ({euros(a.fee)})") for key, a in acts.items()]
     if request.method == "GET":
         form.session_date.data = datetime.date.today()
     error = None

@@ -7,6 +7,7 @@ from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from cabinet.audit import trace
+from cabinet.formatting import euros
 from cabinet.htmx import render
 from cabinet.patients.forms import SearchForm
 from cabinet.patients.services import get_patient_or_404
@@ -16,7 +17,7 @@ from cabinet.security import require
 
 def _payment_form():
     form = forms.PaymentForm()
-    form.act.choices = [(str(a.id), f"{a.code} ({a.fee} €)") for a in services.active_acts()]
+    form.act.choices = [(str(a.id), f"{a.code} ({euros(a.fee)})") for a in services.active_acts()]
     return form
 
 
