@@ -232,6 +232,9 @@ def end_of_life(archived_rows: list, actor=None) -> int:
 def vacuum_archive() -> None:
     """Rewrite the archive file so deleted documents leave no page behind (R7)."""
     archive_database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    # This SQLite build keeps temporary data in memory by default: VACUUM would then hold a
+    # copy of the whole archive in RAM. A temporary file keeps the job's memory flat.
+    archive_database.execute_sql("PRAGMA temp_store = FILE")
     archive_database.execute_sql("VACUUM")
     archive_database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
