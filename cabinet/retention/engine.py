@@ -175,13 +175,10 @@ def restore(ref: str, actor) -> Patient:
 # End of life (archive → anonymous counts) --------------------------------------------------
 
 
-def _count(document: dict, stats: dict) -> None:
+def _count(document: dict, stats: dict, codes: dict[int, str]) -> None:
     acts_of = {}
     for act_row in document["session_act"]:
         acts_of.setdefault(act_row["session"], []).append(act_row)
-    from cabinet.records.models import Act
-
-    codes = {a.id: a.code for a in Act.select(Act.id, Act.code)}
     seen: set[tuple[int, str]] = set()
     for session in document["care_session"]:
         year = int(session["session_date"][:4])
@@ -212,8 +209,11 @@ def end_of_life(archived_rows: list, actor=None) -> int:
     )
     crashpoint("traced, not yet deleted")
     stats: dict = {}
+    from cabinet.records.models import Act
+
+    codes = {a.id: a.code for a in Act.select(Act.id, Act.code)}
     for row in archived_rows:
-        _count(json.loads(row.document), stats)
+        _count(json.loads(row.document), stats, codes)
     with archive_database.atomic():
         for (year, code), (patients, sessions) in stats.items():
             AnonymousStat.insert(
