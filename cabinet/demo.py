@@ -149,6 +149,9 @@ def seed(patients: int = 200, seed: int = 1, batch: int = 500, appointments: int
         with database.atomic():
             Patient.insert_many(rows).execute()
     booked = seed_appointments(appointments, rng) if appointments and patients else 0
+    if booked:
+        seed_records(rng)
+    seed_practice_settings()
     with database.atomic():
         trace(
             None, "system.seed_demo", detail=f"{patients} patients et {booked} rendez-vous fictifs"
@@ -279,3 +282,74 @@ def _flush(model, rows: list) -> int:
             model.insert_many(rows).execute()
         rows.clear()
     return count
+
+
+DEMO_PRACTICE = {
+    "practice_name": "Cabinet paramédical de démonstration",
+    "practice_practitioners": "Dr Julien Praticien, masseur-kinésithérapeute\n"
+    "Léa Remplaçante, infirmière (remplaçante)",
+    "practice_address": "1 rue de l'Exemple, 69000 Lyon",
+    "practice_phone": "04 00 00 00 00",
+    "practice_email": "contact@cabinet-demo.invalid",
+    "privacy_contact": "Camille Administratrice, contact@cabinet-demo.invalid",
+    "software_provider": "Cabinet (logiciel installé au cabinet)",
+}
+
+
+def seed_practice_settings() -> None:
+    """Fictitious practice details, so the demo's notices print at once."""
+    from cabinet import settings
+
+    with database.atomic():
+        for key, value in DEMO_PRACTICE.items():
+            if not settings.get(key):
+                settings.put(key, value)
+
+
+def seed_records(rng: random.Random, count: int = 30) -> None:
+    """A few filled care records for the practitioner's most recent patients: items,
+    sessions with acts, care sheets and receipts — through the services, like a user."""
+    from cabinet.appointments.models import Appointment
+    from cabinet.records import services
+    from cabinet.records.models import Act
+
+    acts = list(Act.select().where(Act.active))
+    items = [
+        ("allergy", "Allergie à la pénicilline"),
+        ("treatment", "Paracétamol 1 g si douleur"),
+        ("diagnosis", "Lombalgie commune"),
+        ("antecedent", "Entorse de cheville droite"),
+        ("diagnosis", "Rééducation après prothèse de genou"),
+    ]
+    recent = (
+        Appointment.select(Appointment.patient, Appointment.practitioner)
+        .where(Appointment.status == "honoured")
+        .order_by(Appointment.starts_at.desc())
+        .limit(count * 4)
+    )
+    seen = set()
+    for appointment in recent:
+        if appointment.patient_id in seen or len(seen) >= count:
+            continue
+        seen.add(appointment.patient_id)
+        patient = Patient.get_by_id(appointment.patient_id)
+        practitioner = User.get_by_id(appointment.practitioner_id)
+        kind, label = rng.choice(items)
+        services.add_item(practitioner, patient, kind, label)
+        services.add_item(
+            practitioner,
+            patient,
+            "measurement",
+            "Poids",
+            value=rng.randint(450, 950) / 10,
+            unit="kg",
+        )
+        for days_ago in (21, 7):
+            services.record_session(
+                practitioner,
+                patient,
+                datetime.date.today() - datetime.timedelta(days=days_ago),
+                [(rng.choice(acts), 1)],
+                pain_score=rng.randint(1, 7),
+                paid_mode=rng.choice(["card", "cheque", "third_party"]),
+            )
