@@ -286,3 +286,11 @@ def test_objection_to_reminders_is_honoured(app, secretary_client, make_patient,
     )
     assert "ACCEPTE" in page and "REFUSE" not in page
     assert "1 patient(s) s'opposent" in page or "s'oppose" in page
+
+
+def test_printable_whole_file_speaks_french(app, admin_client, make_patient, user):
+    patient = _cared_patient(app, make_patient, user)
+    page = admin_client.get(f"/droits/patients/{patient.ref}/dossier").get_data(as_text=True)
+    assert "Nom de naissance" in page and "Date de naissance" in page
+    assert "birth_name" not in page and "first_names" not in page
+    assert traces(app, action="rights.access_print")[-1].patient_ref == patient.ref

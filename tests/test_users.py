@@ -39,7 +39,7 @@ def test_role_change_is_traced_and_closes_the_sessions(app, admin_client, secret
     assert response.status_code == 302
     assert user("secretary").role == "practitioner"
     (change,) = traces(app, action="user.update")
-    assert "secretary → practitioner" in change.detail
+    assert "Secrétaire → Praticien" in change.detail
     assert secretary_client.get("/").headers["Location"] == "/connexion"
 
 

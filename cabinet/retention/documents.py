@@ -133,3 +133,20 @@ def comparable(document: dict) -> dict:
             rows.append(values)
         result[name] = rows
     return result
+
+
+def labels() -> dict:
+    """French labels for the codes a document holds, for the pages that show one."""
+    from cabinet.appointments.models import STATUSES
+    from cabinet.patients.identity import IDENTITY_STATUSES
+    from cabinet.patients.models import SEXES
+    from cabinet.patients.services import TRACKED_FIELDS
+    from cabinet.records.models import ITEM_KINDS
+
+    return {
+        "kinds": ITEM_KINDS,
+        "statuses": STATUSES,
+        "fields": TRACKED_FIELDS,
+        "sexes": SEXES,
+        "identity": IDENTITY_STATUSES,
+    }

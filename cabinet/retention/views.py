@@ -14,7 +14,7 @@ from cabinet.forms import FrenchForm, choices
 from cabinet.htmx import render
 from cabinet.patients.identity import prefix_upper_bound, search_key
 from cabinet.patients.models import Patient
-from cabinet.retention import bp, engine, jobs
+from cabinet.retention import bp, documents, engine, jobs
 from cabinet.retention.archive import ArchivedFile, ensure_schema
 from cabinet.retention.models import RetentionRun
 from cabinet.security import require
@@ -105,7 +105,13 @@ def archived_file(patient_ref):
         target="archive",
         detail=READ_REASONS[form.reason.data],
     )
-    return render("retention/archived_file.html", row=row, doc=document, restore_form=FrenchForm())
+    return render(
+        "retention/archived_file.html",
+        row=row,
+        doc=document,
+        restore_form=FrenchForm(),
+        labels=documents.labels(),
+    )
 
 
 @bp.route("/archives/<patient_ref>/restaurer", methods=["POST"])

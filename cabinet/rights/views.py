@@ -162,7 +162,9 @@ def print_file(patient_ref):
     patient = get_patient_or_404(patient_ref)
     whole = services.whole_file(patient)
     trace(current_user, "rights.access_print", patient=patient, target="patient")
-    return render_template("rights/whole_file.html", patient=patient, whole=whole)
+    from cabinet.retention.documents import labels
+
+    return render_template("rights/whole_file.html", patient=patient, whole=whole, labels=labels())
 
 
 @bp.route("/patients/<patient_ref>/effacer", methods=["POST"])

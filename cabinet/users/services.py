@@ -44,7 +44,7 @@ def create_user(
             password_hash=hash_password(password),
             **fields,
         )
-        trace(actor, "user.create", target=f"user:{user.id}", detail=f"rôle {role}")
+        trace(actor, "user.create", target=f"user:{user.id}", detail=f"rôle {ROLES[role]}")
     return user
 
 
@@ -67,7 +67,7 @@ def update(user: User, actor, display_name: str, role: str, end_date) -> list[st
     if display_name != user.display_name:
         changed.append("nom")
     if role != user.role:
-        changed.append(f"rôle {user.role} → {role}")
+        changed.append(f"rôle {ROLES[user.role]} → {ROLES[role]}")
     if end_date != user.end_date:
         changed.append(f"date de fin {user.end_date or 'aucune'} → {end_date or 'aucune'}")
     if not changed:
