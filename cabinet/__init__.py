@@ -8,6 +8,7 @@ from flask import Flask, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cabinet import config, db, keys, security
 
@@ -24,6 +25,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         instance_path=str(settings["INSTANCE_PATH"]),
     )
     app.config.update(settings)
+    if app.config["PROXY_HOPS"]:
+        # The client address in traces and attempt limits is the one the proxy saw.
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     open_stores(app)
 
     Htmx(app)
@@ -206,24 +211,48 @@ def _register_errors(app: Flask) -> None:
             400, "Le formulaire a expiré ou n'est pas authentique. Rechargez la page et réessayez."
         )
 
+    from cabinet.audit import trace
+
     @app.errorhandler(500)
     def _server_error(exc):
-        from flask_login import current_user
-
-        from cabinet.audit import trace
-
-        # Undo the failed request's writes, then keep a durable trace of the error alone.
+        # Whatever state the failed request left (no transaction, one open, one half-failed):
+        # roll it back, then keep a durable trace of the error alone, in its own transaction.
+        cause = getattr(exc, "original_exception", None) or exc
         if app.config["DATABASE_READY"]:
-            db.rollback_request()
-            cause = getattr(exc, "original_exception", None) or exc
-            trace(
-                current_user,
-                "system.error",
-                target=request.endpoint or "",
-                detail=type(cause).__name__,
-                outcome="error",
-            )
-        return render_error(500)
+            try:
+                db.abandon_transactions()
+                with db.database.atomic():
+                    trace(
+                        _actor_or_none(),
+                        "system.error",
+                        target=request.endpoint or "",
+                        detail=type(cause).__name__,
+                        outcome="error",
+                    )
+            except Exception:
+                app.logger.exception("The error could not be traced")
+        try:
+            return render_error(500)
+        except Exception:
+            # The page itself needs the database (menu, settings): say it plainly without it.
+            app.logger.exception("The error page could not be rendered")
+            return FALLBACK_ERROR_PAGE, 500, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def _actor_or_none():
+    from flask_login import current_user
+
+    try:
+        return current_user._get_current_object() if current_user.is_authenticated else None
+    except Exception:
+        return None
+
+
+FALLBACK_ERROR_PAGE = (
+    '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Erreur · Cabinet</title>'
+    "<h1>Erreur du logiciel</h1><p>Une erreur est survenue ; rien n'a été enregistré. "
+    "Rechargez la page dans un instant.</p></html>"
+)
 
 
 def _register_templates(app: Flask) -> None:

@@ -17,6 +17,16 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "oui"}
 
 
+def _env_hops() -> int:
+    value = os.environ.get("CABINET_BEHIND_PROXY", "0").strip() or "0"
+    if not value.isdigit() or int(value) > 3:
+        raise SystemExit(
+            "CABINET_BEHIND_PROXY doit valoir 0 (aucun mandataire) ou le nombre de mandataires "
+            "de confiance devant Cabinet (1 en général)."
+        )
+    return int(value)
+
+
 def load(overrides: dict | None = None) -> dict:
     """Build the Flask config: defaults, then environment, then explicit overrides."""
     instance = Path(os.environ.get("CABINET_INSTANCE", ROOT / "instance")).resolve()
@@ -35,6 +45,9 @@ def load(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Strict",
         # Secure cookies need TLS; `make run` serves plain http on localhost.
         "SESSION_COOKIE_SECURE": _env_bool("CABINET_SECURE_COOKIES", False),
+        # Reverse proxies whose X-Forwarded-For/-Proto are trusted: exactly this many hops,
+        # configured, never guessed (0: the client address is the socket's).
+        "PROXY_HOPS": _env_hops(),
         "REMEMBER_COOKIE_DURATION": 0,
         "PERMANENT_SESSION_LIFETIME": 12 * 3600,
         "WTF_CSRF_TIME_LIMIT": None,

@@ -1,4 +1,4 @@
-"""The SQLCipher database: one deferred handle, checked at start-up, one transaction per request.
+"""The SQLCipher database: one deferred handle, checked at start-up, short write transactions.
 
 Connections are thread-local and reused across requests (peewee keeps one per
 thread): opening one costs 1–3 ms with a raw key, and a reused connection
@@ -6,16 +6,20 @@ doubles the throughput of a search page (DESIGN.md, "Data at rest").
 """
 
 import datetime
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-from flask import Flask, g, request
-from peewee import DatabaseError, Model
+from flask import Flask, request
+from peewee import DatabaseError, Model, OperationalError
 from playhouse.migrations import Runner
 from playhouse.sqlcipher_ext import SqlCipherDatabase
 
 from cabinet.config import ROOT
 
 MIGRATIONS_DIR = ROOT / "migrations"
+T = TypeVar("T")
 PRAGMAS = {
     "journal_mode": "wal",
     # NORMAL is durable across application crashes in WAL mode, and 5x cheaper per commit.
@@ -32,6 +36,12 @@ class StartupError(SystemExit):
 
 
 class CabinetDatabase(SqlCipherDatabase):
+    """Every top-level transaction is IMMEDIATE (see `init_app`); nested ones are savepoints."""
+
+    def __init__(self, database, **kwargs):
+        kwargs.setdefault("lock_type", "IMMEDIATE")
+        super().__init__(database, **kwargs)
+
     def _connect(self):
         conn = super()._connect()
         # SQLCipher logs decryption failures on stderr; we report them ourselves, once.
@@ -90,46 +100,59 @@ def pending_migrations(db: SqlCipherDatabase = database) -> list[str]:
 
 
 def init_app(app: Flask) -> None:
-    """Wrap every request in one transaction: a crash mid-request leaves nothing half-done.
+    """Open the thread's connection for the request; transactions are the services' own.
 
-    IMMEDIATE takes SQLite's write lock at the start: nearly every request writes (a
-    trace for each read of patient data), and a deferred transaction that read first
-    could not upgrade to a writer once another process committed (SQLITE_BUSY, no
-    retry). Waiting for the lock (busy_timeout) serialises writers instead.
+    No transaction spans the request: reads run in autocommit (WAL readers never block
+    writers), and each change opens a short IMMEDIATE transaction around its rows and its
+    trace (`database.atomic()`), so the write lock is held for milliseconds — never while
+    a password is hashed, a PDF built or a template rendered. IMMEDIATE takes the lock at
+    BEGIN: a transaction that read first could not upgrade to a writer once another
+    process committed (SQLITE_BUSY, no retry), while waiting at BEGIN honours busy_timeout.
     """
 
     @app.before_request
-    def _begin():
+    def _connect():
         if request.endpoint == "static" or not app.config["DATABASE_READY"]:
             return
         database.connect(reuse_if_open=True)
-        g.transaction = database.atomic(lock_type="IMMEDIATE")
-        g.transaction.__enter__()
-
-    @app.after_request
-    def _commit(response):
-        transaction = g.pop("transaction", None)
-        if transaction is not None:
-            # A failed commit raises here, before the response leaves: the user sees an error.
-            transaction.__exit__(None, None, None)
-        return response
 
     @app.teardown_request
-    def _rollback(exc):
-        transaction = g.pop("transaction", None)
-        if transaction is not None:
-            _abort(transaction)
+    def _end(exc):
+        if app.config["DATABASE_READY"]:
+            abandon_transactions(database)
 
 
-def _abort(transaction) -> None:
-    # peewee's atomic() rolls back when its __exit__ receives an exception type.
-    transaction.__exit__(RuntimeError, RuntimeError("request failed"), None)
+def abandon_transactions(db: SqlCipherDatabase = database) -> None:
+    """Roll back whatever is still open and forget peewee's stack of transactions.
+
+    Safe in any state (none open, open, half-failed): the error handler and the end of
+    every request call it, so a bug that leaves a transaction open cannot hold the write
+    lock past its request.
+    """
+    if db.is_closed():
+        return
+    while db.transaction_depth():
+        db.pop_transaction()
+    connection = db.connection()
+    if connection.in_transaction:
+        connection.rollback()
 
 
-def rollback_request() -> None:
-    """Undo the request's writes now (used by the error handler before it traces the error)."""
-    transaction = g.pop("transaction", None)
-    if transaction is not None:
-        _abort(transaction)
-    g.transaction = database.atomic(lock_type="IMMEDIATE")
-    g.transaction.__enter__()
+BUSY_MESSAGES = ("database is locked", "database is busy")
+
+
+def is_busy(exc: Exception) -> bool:
+    return isinstance(exc, OperationalError) and any(m in str(exc) for m in BUSY_MESSAGES)
+
+
+def retrying(work: Callable[[], T], attempts: int = 6, first_wait: float = 0.5) -> T:
+    """Run `work` (one whole transaction) again when the database stays busy beyond
+    busy_timeout, waiting twice as long each time: jobs yield to the practice's requests."""
+    for attempt in range(attempts):
+        try:
+            return work()
+        except OperationalError as exc:
+            if not is_busy(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(first_wait * 2**attempt)
+    raise AssertionError("unreachable")

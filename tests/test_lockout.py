@@ -123,3 +123,92 @@ def test_failures_are_traced_without_the_typed_password(app, anon_client):
     assert all(
         "mauvais" not in f.detail and PASSWORDS["secretaire"] not in f.detail for f in failures
     )
+
+
+# A flood cannot lock the staff out (finding 2) ---------------------------------------------
+
+
+def test_a_flood_from_one_address_spares_a_known_device_and_refuses_a_new_one(app):
+    from tests.conftest import login
+
+    staff = login(app.test_client(), "secretary")  # this tablet has signed in before
+    assert staff.get_cookie("cabinet_device") is not None
+    staff.post("/deconnexion")
+    attacker = app.test_client()
+    for index in range(31):
+        _fail(attacker, f"inconnu{index}", 1)
+
+    newcomer = password_step(app.test_client(), "praticien")
+    assert newcomer.status_code == 401
+    assert "depuis ce poste" in newcomer.get_data(as_text=True)
+    assert password_step(staff, "secretaire").headers["Location"] == "/second-facteur"
+
+    # The known device's own failures still count against the account.
+    staff.post("/deconnexion")
+    _fail(staff, "secretaire", 5)
+    delayed = password_step(staff, "secretaire")
+    assert delayed.status_code == 401 and "nouvel essai possible" in delayed.get_data(as_text=True)
+
+
+def test_a_device_cookie_only_vouches_for_its_own_accounts_and_cannot_be_forged(app):
+    from tests.conftest import login
+
+    staff = login(app.test_client(), "secretary")
+    staff.post("/deconnexion")
+    attacker = app.test_client()
+    for index in range(30):
+        _fail(attacker, f"inconnu{index}", 1)
+    # The secretary's tablet vouches for the secretary, not for the practitioner.
+    assert "depuis ce poste" in password_step(staff, "praticien").get_data(as_text=True)
+    forged = app.test_client()
+    forged.set_cookie("cabinet_device", staff.get_cookie("cabinet_device").value[:-2] + "xx")
+    assert "depuis ce poste" in password_step(forged, "secretaire").get_data(as_text=True)
+
+
+def _proxied_app(instance, hops):
+    from cabinet import create_app
+    from tests.conftest import instance_config
+
+    return create_app(instance_config(instance, PROXY_HOPS=hops))
+
+
+def test_behind_one_trusted_proxy_the_client_address_is_the_forwarded_one(instance):
+    app = _proxied_app(instance, 1)
+    client = app.test_client()
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    # A forged first hop is not believed: only the one the trusted proxy appended counts.
+    headers = {"X-Forwarded-For": "6.6.6.6, 203.0.113.9", "X-Forwarded-Proto": "https"}
+    response = client.post(
+        "/connexion",
+        data={"login": "inconnu", "password": "x"},
+        headers=headers,
+        environ_base=proxy,
+    )
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    (failure,) = traces(app, action="auth.login_failed")
+    assert failure.client_address == "203.0.113.9"
+    # Each staff member behind the proxy is told apart: one flooded address spares another.
+    for index in range(30):
+        client.post(
+            "/connexion",
+            data={"login": f"inconnu{index}", "password": "x"},
+            headers={"X-Forwarded-For": "203.0.113.9"},
+            environ_base=proxy,
+        )
+    other = client.post(
+        "/connexion",
+        data={"login": "praticien", "password": PASSWORDS["praticien"]},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+        environ_base=proxy,
+    )
+    assert other.headers["Location"] == "/second-facteur"
+
+
+def test_without_a_configured_proxy_forwarded_headers_are_ignored(app, anon_client):
+    anon_client.post(
+        "/connexion",
+        data={"login": "inconnu", "password": "x"},
+        headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"},
+    )
+    (failure,) = traces(app, action="auth.login_failed")
+    assert failure.client_address == "127.0.0.1"

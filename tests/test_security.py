@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from flask import Flask
 
 from tests.conftest import AUTHENTICATORS, PASSWORDS, traces
@@ -105,35 +106,89 @@ def test_error_pages_are_french_and_leak_nothing(app, secretary_client):
     assert "Action impossible" in response.get_data(as_text=True)
 
 
-def test_crash_mid_request_rolls_back_and_is_traced(instance):
-    """A failure after a write loses the write (nothing half-done) and leaves an error trace."""
+def _crashing_app(instance, crash):
+    """An app with one route that writes a patient, then fails the way `crash` says."""
     from cabinet import create_app
-    from cabinet.db import database
-    from tests.conftest import instance_config, login
-
-    app: Flask = create_app(instance_config(instance, PROPAGATE_EXCEPTIONS=False))
     from cabinet.patients.models import Patient
     from cabinet.security import authenticated
+    from tests.conftest import instance_config
+
+    app: Flask = create_app(instance_config(instance, PROPAGATE_EXCEPTIONS=False))
 
     @app.route("/boom")
     @authenticated
     def boom():
-        Patient.create(
-            birth_name="Fantôme",
-            last_name="Fantôme",
-            first_names="X",
-            birth_date="2000-01-01",
-            sex="F",
-        )
+        def ghost():
+            Patient.create(
+                birth_name="Fantôme",
+                last_name="Fantôme",
+                first_names="X",
+                birth_date="2000-01-01",
+                sex="F",
+            )
+
+        crash(ghost)
+
+    return app
+
+
+def _left_open(write):
+    from cabinet.db import database
+
+    database.atomic().__enter__()  # a bug: a transaction never closed
+    write()
+    raise RuntimeError("boom")
+
+
+def _inside_a_transaction(write):
+    from cabinet.db import database
+
+    with database.atomic():
+        write()
         raise RuntimeError("boom")
 
+
+def _after_commit(write):
+    from cabinet.db import database
+
+    with database.atomic():
+        write()
+    raise RuntimeError("boom")
+
+
+def _failed_statement(write):
+    from cabinet.db import database
+
+    with database.atomic():
+        write()
+        database.execute_sql("INSERT INTO no_such_table VALUES (1)")
+
+
+@pytest.mark.parametrize(
+    "crash, kept",
+    [(_left_open, 0), (_inside_a_transaction, 0), (_failed_statement, 0), (_after_commit, 1)],
+)
+def test_error_handler_whatever_the_transaction_state(instance, crash, kept):
+    """19.3: an open, a failed or a committed transaction — the French page, the error traced,
+    the unfinished change rolled back (a committed one is a finished change: it stays)."""
+    from cabinet.db import database
+    from cabinet.patients.models import Patient
+    from tests.conftest import login
+
+    app = _crashing_app(instance, crash)
     client = login(app.test_client(), "secretary")
     response = client.get("/boom")
     assert response.status_code == 500
     page = response.get_data(as_text=True)
     assert "Erreur du logiciel" in page and "boom" not in page and "Traceback" not in page
     with app.app_context():
-        assert Patient.select().count() == 0
+        assert Patient.select().where(Patient.birth_name == "Fantôme").count() == kept
+        assert not database.in_transaction()
     (error,) = traces(app, action="system.error")
-    assert error.detail == "RuntimeError" and error.outcome == "error"
+    assert error.outcome == "error" and error.detail in ("RuntimeError", "OperationalError")
+    # The worker is not left holding the write lock: another connection can write at once.
+    with app.app_context():
+        database.execute_sql("BEGIN IMMEDIATE")
+        database.execute_sql("ROLLBACK")
+    assert client.get("/").status_code == 200
     database.close()

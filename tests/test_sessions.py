@@ -95,11 +95,18 @@ def test_cookie_is_an_opaque_token_of_which_only_the_hash_is_stored(app, anon_cl
 
 def test_cookie_changes_at_each_step_so_a_planted_session_is_never_promoted(csrf_app):
     """Session fixation: the pre-login, pending and signed-in tokens all differ."""
+    from cabinet.auth.models import UserSession
+
     client = csrf_app.test_client()
+    with csrf_app.app_context():
+        rows_before = UserSession.select().count()
     page = client.get("/connexion").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    anonymous = _token(client)
-    assert anonymous is not None  # the CSRF token lives in a server-side session already
+    # Before any login nothing is stored: the CSRF token travels in a signed cookie.
+    assert _token(client) is None and client.get_cookie("cabinet_visit") is not None
+    with csrf_app.app_context():
+        assert UserSession.select().count() == rows_before
+    anonymous = client.get_cookie("cabinet_visit").value
 
     client.post(
         "/connexion",
@@ -107,6 +114,7 @@ def test_cookie_changes_at_each_step_so_a_planted_session_is_never_promoted(csrf
     )
     pending = _token(client)
     assert pending not in (None, anonymous)
+    assert client.get_cookie("cabinet_visit") is None  # replaced by the server-side session
 
     step = client.get("/second-facteur").get_data(as_text=True)
     header = {"X-CSRFToken": re.search(r'"X-CSRFToken": "([^"]+)"', step).group(1)}

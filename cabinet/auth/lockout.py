@@ -1,5 +1,9 @@
 """Attempt limits (S3), per account and per client address.
 
+Every guess counts: passwords at login and at unlock, recovery codes. The per-address
+limit does not apply to a device where the account has signed in before (OWASP's
+device cookie, auth/devices.py), so a flood cannot lock the staff out.
+
 The schedule is a pure function; the counts come from `LoginAttempt` rows keyed
 by a keyed hash of the typed login, so an unknown login is delayed and locked
 exactly like a real one and the answers never tell them apart.
@@ -102,7 +106,9 @@ def _consecutive(key: str):
     return query.where(LoginAttempt.at > last_reset) if last_reset else query
 
 
-def verdict_for(key: str, address: str, now=None) -> Verdict:
+def verdict_for(key: str, address: str, known_device: bool = False, now=None) -> Verdict:
+    """May an attempt for this login key be checked now? A device where this account has
+    signed in before (auth/devices.py) is not held back by the per-address limit."""
     now = now or utcnow()
     consecutive = _failures(_consecutive(key))
     day = _failures(
@@ -116,13 +122,15 @@ def verdict_for(key: str, address: str, now=None) -> Verdict:
     if last_unlock is not None:
         # A success does not reset the daily count; an admin unlock does.
         day = [at for at in day if at > last_unlock]
-    from_address = _failures(
-        LoginAttempt.select().where(
-            (LoginAttempt.client_address == address)
-            & (LoginAttempt.outcome == "failure")
-            & (LoginAttempt.at > now - ADDRESS_WINDOW)
+    from_address = []
+    if not known_device:
+        from_address = _failures(
+            LoginAttempt.select().where(
+                (LoginAttempt.client_address == address)
+                & (LoginAttempt.outcome == "failure")
+                & (LoginAttempt.at > now - ADDRESS_WINDOW)
+            )
         )
-    )
     return decide(now, consecutive, day, from_address)
 
 

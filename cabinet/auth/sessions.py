@@ -13,9 +13,14 @@ import secrets
 
 from flask import Flask, request
 from flask.sessions import SessionInterface, SessionMixin
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 
 from cabinet.db import database, utcnow
+
+ANONYMOUS_COOKIE = "cabinet_visit"
+# A session row is rewritten only when its data changed, or to note activity this often.
+TOUCH_INTERVAL = datetime.timedelta(seconds=60)
 
 
 def token_hash(token: str) -> str:
@@ -49,26 +54,59 @@ def rotate(session) -> None:
 
 
 class ServerSessionInterface(SessionInterface):
+    """Signed-in and pending sessions live in the database; an anonymous visitor's (its CSRF
+    token, a flash) in a signed cookie, so a page view before any login stores nothing."""
+
     def open_session(self, app: Flask, request_):
-        from cabinet.auth.models import UserSession
+        from cabinet.auth.models import UserSession  # auth.models ↔ users: see issue 11
 
         if not app.config.get("DATABASE_READY") or request_.endpoint == "static":
             return ServerSession()
         token = request_.cookies.get(app.config["SESSION_COOKIE_NAME"])
-        if not token or len(token) > 100:
-            return ServerSession()
-        database.connect(reuse_if_open=True)
-        row = UserSession.get_or_none(
-            (UserSession.token_hash == token_hash(token)) & UserSession.revoked_at.is_null()
-        )
-        if row is None or self._expired(app, row):
-            return ServerSession()
-        return ServerSession(json.loads(row.data), row_id=row.id, last_seen_at=row.last_seen_at)
+        if token and len(token) <= 100:
+            database.connect(reuse_if_open=True)
+            row = UserSession.get_or_none(
+                (UserSession.token_hash == token_hash(token)) & UserSession.revoked_at.is_null()
+            )
+            if row is not None and not self._expired(app, row):
+                return ServerSession(
+                    json.loads(row.data), row_id=row.id, last_seen_at=row.last_seen_at
+                )
+        return ServerSession(self._anonymous_data(app, request_))
 
     @staticmethod
     def _expired(app: Flask, row) -> bool:
         lifetime = datetime.timedelta(seconds=app.config["PERMANENT_SESSION_LIFETIME"])
         return row.created_at + lifetime < utcnow()
+
+    @staticmethod
+    def _serializer(app: Flask) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(app.secret_key, salt="cabinet anonymous session")
+
+    def _anonymous_data(self, app: Flask, request_) -> dict:
+        value = request_.cookies.get(ANONYMOUS_COOKIE)
+        if not value or len(value) > 4000:
+            return {}
+        try:
+            data = self._serializer(app).loads(
+                value, max_age=app.config["PERMANENT_SESSION_LIFETIME"]
+            )
+        except BadSignature:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _cookie(self, app: Flask, response, name: str, value: str | None) -> None:
+        if value is None:
+            response.delete_cookie(name, path="/")
+            return
+        response.set_cookie(
+            name,
+            value,
+            httponly=True,
+            secure=app.config["SESSION_COOKIE_SECURE"] or request.is_secure,
+            samesite=app.config["SESSION_COOKIE_SAMESITE"],
+            path="/",
+        )
 
     def save_session(self, app: Flask, session: ServerSession, response) -> None:
         from cabinet.auth.models import UserSession
@@ -76,40 +114,49 @@ class ServerSessionInterface(SessionInterface):
         if not app.config.get("DATABASE_READY") or request.endpoint == "static":
             return
         name = app.config["SESSION_COOKIE_NAME"]
-        if session.row_id is None and not session:
-            return  # nothing worth a row: no cookie either
-        now = utcnow()
         user_id = session.get("_user_id") or (session.get("pending") or {}).get("user_id")
-        fields = {
-            UserSession.data: json.dumps(dict(session)),
-            UserSession.last_seen_at: now,
-            UserSession.user: int(user_id) if user_id else None,
-        }
+        if session.row_id is None and not user_id:
+            # Nobody has signed in: no row; the little there is travels signed in a cookie.
+            if session:
+                if session.modified or ANONYMOUS_COOKIE not in request.cookies:
+                    self._cookie(
+                        app, response, ANONYMOUS_COOKIE, self._serializer(app).dumps(dict(session))
+                    )
+            elif ANONYMOUS_COOKIE in request.cookies:
+                self._cookie(app, response, ANONYMOUS_COOKIE, None)
+            if name in request.cookies:
+                self._cookie(app, response, name, None)  # a revoked or expired token
+            return
+        now = utcnow()
+        recently_seen = session.last_seen_at and now - session.last_seen_at < TOUCH_INTERVAL
+        if session.row_id is not None and not session.modified and recently_seen:
+            return  # nothing new: no write at all
         token = None
+        data = json.dumps(dict(session))
         with database.atomic():
             if session.row_id is None:
                 token = secrets.token_urlsafe(32)
                 UserSession.create(
                     token_hash=token_hash(token),
-                    data=json.dumps(dict(session)),
-                    user=int(user_id) if user_id else None,
+                    data=data,
+                    user=int(user_id),
                     client_address=request.remote_addr or "",
                     user_agent=(request.user_agent.string or "")[:200],
                 )
             else:
+                fields = {
+                    UserSession.data: data,
+                    UserSession.last_seen_at: now,
+                    UserSession.user: int(user_id) if user_id else None,
+                }
                 if session.rotate_requested:
                     token = secrets.token_urlsafe(32)
                     fields[UserSession.token_hash] = token_hash(token)
                 UserSession.update(fields).where(UserSession.id == session.row_id).execute()
         if token is not None:
-            response.set_cookie(
-                name,
-                token,
-                httponly=True,
-                secure=app.config["SESSION_COOKIE_SECURE"],
-                samesite=app.config["SESSION_COOKIE_SAMESITE"],
-                path="/",
-            )
+            self._cookie(app, response, name, token)
+            if ANONYMOUS_COOKIE in request.cookies:
+                self._cookie(app, response, ANONYMOUS_COOKIE, None)
 
 
 def revoke(
@@ -132,15 +179,3 @@ def revoke(
 
 def init_app(app: Flask) -> None:
     app.session_interface = ServerSessionInterface()
-
-
-def current_row_id() -> int | None:
-    from flask import session
-
-    return getattr(session, "row_id", None)
-
-
-def idle_delay() -> datetime.timedelta:
-    from cabinet import settings
-
-    return datetime.timedelta(minutes=settings.get("idle_lock_minutes"))

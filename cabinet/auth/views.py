@@ -1,10 +1,20 @@
-"""Login journey, second factor, idle lock, and the user's own security page."""
+"""Login journey, second factor, idle lock, confirmation of identity."""
 
-from flask import flash, redirect, render_template, request, session, url_for
+from functools import wraps
+
+from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
+from cabinet import settings
 from cabinet.auth import bp, recovery, services
-from cabinet.auth.forms import ChangePasswordForm, LoginForm, RecoveryForm, UnlockForm
+from cabinet.auth.forms import (
+    AuthenticatorNameForm,
+    ChangePasswordForm,
+    LoginForm,
+    RecoveryForm,
+    UnlockForm,
+)
+from cabinet.auth.policy import entropy_bits
 from cabinet.auth.sessions import revoke, start_afresh
 from cabinet.security import allowed_when_locked, authenticated, pending, public
 
@@ -16,6 +26,46 @@ def _continue(user):
         services.complete_login(user, "mot de passe (second facteur non exigé pour ce rôle)")
         return redirect(url_for("home.index"))
     return redirect(url_for(step))
+
+
+def _due(step: str):
+    """The pending user if `step` is the one due now; otherwise the request ends with a
+    redirect to where the journey really is (every step checks it, S5)."""
+    if current_user.is_authenticated:
+        abort(redirect(url_for("home.index")))
+    user = services.pending_user()
+    if user is None:
+        abort(redirect(url_for("auth.login")))
+    if services.next_step(user) != step:
+        abort(_continue(user))
+    return user
+
+
+def confirmation_required(as_json: bool = False):
+    """The answer to a security change without a recent proof of identity (S5)."""
+    if as_json or request.is_json:
+        response = jsonify(
+            status="error",
+            message="Confirmez d'abord votre identité.",
+            next=url_for("auth.reauthenticate"),
+        )
+        response.status_code = 403
+        return response
+    flash("Confirmez votre identité pour modifier vos réglages de sécurité.", "error")
+    back = request.path if request.method == "GET" else url_for("auth.security")
+    return redirect(url_for("auth.reauthenticate", retour=back))
+
+
+def recent_authentication(view):
+    """Changing what protects the account needs a fresh proof of identity (S5)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not services.recently_authenticated():
+            return confirmation_required()
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -34,8 +84,6 @@ def login():
         else:
             services.start_pending(user)
             return _continue(user)
-    from cabinet import settings
-
     return render_template(
         "auth/login.html",
         form=form,
@@ -63,40 +111,27 @@ def logout():
 @public
 def usage_policy():
     """What is traced and for how long, and the rules of use (T3). Everyone."""
-    from cabinet import settings
-
     return render_template(
         "auth/usage_policy.html", retention_days=settings.get("trace_retention_days")
     )
 
 
-def _step_user(step: str):
-    """The pending user if `step` is the one due now; else a redirect to where they belong."""
-    if current_user.is_authenticated:
-        return None, redirect(url_for("home.index"))
-    user = services.pending_user()
-    if user is None:
-        return None, redirect(url_for("auth.login"))
-    due = services.next_step(user)
-    if due != step:
-        return None, _continue(user)
-    return user, None
-
-
-def _journey_user():
-    """The user going through the login journey, or the signed-in user."""
+def _password_changer():
+    """A pending user whose forced change is due, or a signed-in user who confirmed their
+    identity recently; nobody else reaches the password form."""
     if current_user.is_authenticated:
         return current_user
-    return services.pending_user()
+    return _due("auth.change_password")
 
 
 @bp.route("/mot-de-passe", methods=["GET", "POST"])
 @pending
 def change_password():
-    """Choose a new password (forced after a reset or a first login). Pending or signed-in user."""
-    user = _journey_user()
-    if user is None:
-        return redirect(url_for("auth.login"))
+    """Choose a new password: forced after a reset or a first login (pending user at that
+    step), or by choice (signed-in user, identity confirmed recently)."""
+    if current_user.is_authenticated and not services.recently_authenticated():
+        return confirmation_required()
+    user = _password_changer()
     form = ChangePasswordForm()
     problems = []
     if form.validate_on_submit():
@@ -120,18 +155,15 @@ def change_password():
 @bp.route("/mot-de-passe/verifier", methods=["POST"])
 @pending
 def check_password():
-    """Say what the typed password lacks, as you type (same rule as on submit). Journey users."""
-    user = _journey_user()
-    if user is None:
-        return "", 204
-    form = ChangePasswordForm()
-    password = form.password.data or ""
-    problems = services.password_problems(user, password) if password else []
-    from cabinet.auth.policy import entropy_bits
-
+    """Say what the typed password lacks, as you type (the submit's rule, without comparing
+    with the current password). Same users as the password form."""
+    user = _password_changer()
+    password = ChangePasswordForm().password.data or ""
     return render_template(
         "auth/_password_feedback.html",
-        problems=problems,
+        problems=services.password_problems(user, password, compare_current=False)
+        if password
+        else [],
         bits=entropy_bits(password),
         minimum=services.minimum_bits(),
         typed=bool(password),
@@ -142,31 +174,35 @@ def check_password():
 @pending
 def second_factor():
     """Touch the authenticator (WebAuthn). Pending user with an authenticator."""
-    user, elsewhere = _step_user("auth.second_factor")
-    if elsewhere:
-        return elsewhere
-    return render_template("auth/second_factor.html", user=user)
+    return render_template("auth/second_factor.html", user=_due("auth.second_factor"))
 
 
 @bp.route("/code-de-secours", methods=["GET", "POST"])
 @pending
 def recovery_code():
-    """Log in with a one-time recovery code instead of the authenticator. Pending user."""
-    user, elsewhere = _step_user("auth.second_factor")
-    if elsewhere:
-        return elsewhere
+    """Log in with a one-time recovery code instead of the authenticator, under the
+    attempt limits of a password. Pending user."""
+    user = _due("auth.second_factor")
     form = RecoveryForm()
     error = None
     if form.validate_on_submit():
-        if services.use_recovery_code(user, form.code.data):
-            services.complete_login(user, "code de secours")
-            left = recovery.remaining(user)
-            flash(
-                f"Code de secours utilisé : il vous en reste {left}. "
-                "Pensez à enregistrer un nouvel authentificateur ou à régénérer vos codes."
-            )
-            return redirect(url_for("auth.security"))
-        error = "Code invalide ou déjà utilisé."
+        try:
+            accepted = services.use_recovery_code(user, form.code.data)
+        except services.LoginRefused as refused:
+            error = str(refused)
+        else:
+            if accepted:
+                services.complete_login(user, "code de secours")
+                flash(
+                    f"Code de secours utilisé : il vous en reste {recovery.remaining(user)}. "
+                    "Pensez à enregistrer un nouvel authentificateur ou à régénérer vos codes."
+                )
+                return redirect(url_for("auth.security"))
+            error = "Code invalide ou déjà utilisé."
+        if services.pending_user() is None:
+            # The limit locked the account: the journey ends here.
+            flash(error, "error")
+            return redirect(url_for("auth.login"))
     return render_template("auth/recovery.html", form=form, error=error), 200 if not error else 401
 
 
@@ -174,11 +210,7 @@ def recovery_code():
 @pending
 def enrol():
     """Register a first authenticator; nothing else is reachable before. Pending user."""
-    user, elsewhere = _step_user("auth.enrol")
-    if elsewhere:
-        return elsewhere
-    from cabinet.auth.forms import AuthenticatorNameForm
-
+    user = _due("auth.enrol")
     return render_template("auth/enrol.html", user=user, form=AuthenticatorNameForm())
 
 
@@ -224,16 +256,37 @@ def unlock_password():
     error = "Mot de passe incorrect."
     if form.validate_on_submit():
         try:
-            if services.check_unlock_password(current_user, form.password.data):
+            if services.confirm_with_password(current_user, form.password.data, "déverrouillage"):
                 services.unlock(current_user, "mot de passe")
-                return redirect(_resume_url())
+                return redirect(resume_url())
         except services.LoginRefused as refused:
             error = str(refused)
     return render_template("auth/lock.html", form=form, error=error), 401
 
 
-def _resume_url() -> str:
+def resume_url() -> str:
     return _local_path(session.pop("resume_url", None)) or url_for("home.index")
+
+
+@bp.route("/confirmer-identite", methods=["GET", "POST"])
+@authenticated
+def reauthenticate():
+    """Confirm who you are (authenticator or password) before changing your password or
+    second factors. The signed-in user."""
+    back = _local_path(request.args.get("retour")) or url_for("auth.security")
+    form = UnlockForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            if services.confirm_with_password(current_user, form.password.data):
+                services.confirm_identity(current_user, "mot de passe")
+                return redirect(back)
+            error = "Mot de passe incorrect."
+        except services.LoginRefused as refused:
+            error = str(refused)
+    session["reauth_back"] = back
+    status = 200 if request.method == "GET" else 401
+    return render_template("auth/reauthenticate.html", form=form, error=error, back=back), status
 
 
 @bp.route("/activite", methods=["POST"])

@@ -4,9 +4,10 @@ from flask import abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user
 
 from cabinet.audit import trace
-from cabinet.auth import bp, recovery
+from cabinet.auth import bp, recovery, services
 from cabinet.auth.forms import AuthenticatorNameForm
 from cabinet.auth.models import WebAuthnCredential
+from cabinet.auth.views import recent_authentication
 from cabinet.db import database
 from cabinet.forms import FrenchForm
 from cabinet.security import authenticated
@@ -15,7 +16,8 @@ from cabinet.security import authenticated
 @bp.route("/securite")
 @authenticated
 def security():
-    """My authenticators (name, last use), recovery codes, password. Any signed-in user."""
+    """My authenticators (name, last use), recovery codes, password; changing them needs a
+    recent confirmation of identity. Any signed-in user."""
     credentials = current_user.credentials.order_by(WebAuthnCredential.created_at)
     return render_template(
         "auth/security.html",
@@ -23,11 +25,13 @@ def security():
         remaining=recovery.remaining(current_user),
         form=AuthenticatorNameForm(),
         action_form=FrenchForm(),
+        recent=services.recently_authenticated(),
     )
 
 
 @bp.route("/securite/authentificateurs/<int:credential_id>/supprimer", methods=["POST"])
 @authenticated
+@recent_authentication
 def remove_authenticator(credential_id):
     """Remove one of my authenticators, never the last one. Any signed-in user."""
     credential = WebAuthnCredential.get_or_none(
@@ -54,6 +58,7 @@ def remove_authenticator(credential_id):
 
 @bp.route("/securite/codes-de-secours", methods=["POST"])
 @authenticated
+@recent_authentication
 def regenerate_recovery_codes():
     """Replace my ten recovery codes (the old ones stop working). Any signed-in user."""
     with database.atomic():

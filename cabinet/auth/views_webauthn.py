@@ -1,11 +1,12 @@
 """WebAuthn ceremonies as small JSON endpoints called by static/js/webauthn.js."""
 
-from flask import current_app, jsonify, request, session, url_for
+from flask import abort, current_app, jsonify, request, session, url_for
 from flask_login import current_user
 
 from cabinet.audit import trace
 from cabinet.auth import bp, recovery, services, webauthn
 from cabinet.auth.forms import AuthenticatorNameForm
+from cabinet.auth.views import confirmation_required, resume_url
 from cabinet.db import database
 from cabinet.security import allowed_when_locked, authenticated, pending
 
@@ -30,21 +31,13 @@ def _session_id() -> int | None:
 
 
 def _registrant():
-    """Who may register an authenticator: a signed-in user, or a pending one who has none."""
+    """Who may register an authenticator: a signed-in user who confirmed their identity
+    recently, or a pending one whose due step is the first enrolment."""
     if current_user.is_authenticated:
+        if not services.recently_authenticated():
+            abort(confirmation_required(as_json=True))
         return current_user
-    user = services.pending_user()
-    if user is not None and services.next_step(user) == "auth.enrol":
-        return user
-    return None
-
-
-def _authenticating():
-    """The pending user whose due step is the second factor."""
-    user = services.pending_user()
-    if user is not None and services.next_step(user) == "auth.second_factor":
-        return user
-    return None
+    return services.pending_at("auth.enrol")
 
 
 @bp.route("/webauthn/enregistrement/options", methods=["POST"])
@@ -101,7 +94,7 @@ def webauthn_register():
 @pending
 def webauthn_login_options():
     """Authentication options for the pending user's authenticators. Pending user."""
-    user = _authenticating()
+    user = services.pending_at("auth.second_factor")
     if user is None or _session_id() is None:
         return _error("Session expirée : reconnectez-vous.", 401)
     return _json_options(webauthn.authentication_options(user, _session_id()))
@@ -126,7 +119,7 @@ def _verify(user, purpose: str):
 @pending
 def webauthn_login():
     """Verify the second factor and complete the login. Pending user."""
-    user = _authenticating()
+    user = services.pending_at("auth.second_factor")
     if user is None or _session_id() is None:
         return _error("Session expirée : reconnectez-vous.", 401)
     credential, error = _verify(user, "authenticate")
@@ -155,6 +148,25 @@ def webauthn_unlock():
     if error:
         return error
     services.unlock(current_user, f"authentificateur « {credential.name} »")
-    from cabinet.auth.views import _resume_url
+    return jsonify({"status": "ok", "next": resume_url()})
 
-    return jsonify({"status": "ok", "next": _resume_url()})
+
+@bp.route("/webauthn/confirmation/options", methods=["POST"])
+@authenticated
+def webauthn_reauth_options():
+    """Options to confirm one's identity with the authenticator. The signed-in user."""
+    if not current_user.credentials.exists():
+        return _error("Aucun authentificateur enregistré : utilisez votre mot de passe.")
+    return _json_options(webauthn.authentication_options(current_user, _session_id(), "reauth"))
+
+
+@bp.route("/webauthn/confirmation", methods=["POST"])
+@authenticated
+def webauthn_reauth():
+    """Confirm one's identity with one touch before a security change. The signed-in user."""
+    credential, error = _verify(current_user, "reauth")
+    if error:
+        return error
+    services.confirm_identity(current_user, f"authentificateur « {credential.name} »")
+    back = session.pop("reauth_back", None)
+    return jsonify({"status": "ok", "next": back or url_for("auth.security")})

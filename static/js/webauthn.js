@@ -43,6 +43,10 @@
       data = null;
     }
     if (!response.ok) {
+      if (data && data.next) {
+        // The server asks for another step first (e.g. confirming one's identity).
+        window.location.assign(data.next);
+      }
       const message = (data && data.message) || "Le serveur a refusé la demande. Rechargez la page.";
       throw new Error(message);
     }

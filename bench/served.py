@@ -1,0 +1,68 @@
+"""Serve a throwaway instance with gunicorn, as `make serve` does, for the HTTP benchmarks."""
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from cabinet import create_app
+from cabinet.db import database
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def instance_app(folder: Path):
+    os.environ["CABINET_INSTANCE"] = str(folder)
+    app = create_app({"SCHEDULER": False})
+    assert app.test_cli_runner().invoke(args=["init"]).exit_code == 0
+    return app
+
+
+def bench_account(app, role: str = "secretary") -> tuple[str, str]:
+    """An account signed in with its password alone: the secretary's exemption is set, so
+    the benchmark measures pages, not the second factor."""
+    from cabinet import settings
+    from cabinet.users.services import create_user
+
+    login, password = f"banc-{role}", secrets.token_urlsafe(16)
+    with app.app_context():
+        create_user(login, role, password, display_name=f"Banc d'essai ({role})")
+        settings.put("secretary_second_factor_exempt", True)
+    return login, password
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(folder: Path, workers: int = 2):
+    """Yield the port of a gunicorn serving the instance; stop it afterwards."""
+    database.close()
+    port = _free_port()
+    env = {**os.environ, "CABINET_INSTANCE": str(folder), "CABINET_SCHEDULER": "0"}
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
+    command += ["--bind", f"127.0.0.1:{port}", "app:app"]
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError(server.stderr.read().decode()) from None
+                time.sleep(0.1)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
