@@ -12,11 +12,12 @@ import secrets
 
 from faker import Faker
 from flask import current_app
+from peewee import Value, fn
 
 from cabinet.audit import trace
 from cabinet.db import database, utcnow
 from cabinet.patients.identity import OID_BY_KIND, make_nir
-from cabinet.patients.models import Patient
+from cabinet.patients.models import CareAssignment, Patient
 from cabinet.users.models import User
 from cabinet.users.services import create_user
 
@@ -267,12 +268,38 @@ def seed_appointments(wanted: int, rng: random.Random, batch: int = 5000) -> int
                     created += _flush(Appointment, rows)
             day -= datetime.timedelta(days=1)
     created += _flush(Appointment, rows)
+    _care_teams_from_bookings()
     # The retention clock of each patient counts from their last honoured appointment.
     database.execute_sql(
         "UPDATE patient SET last_care_at = (SELECT max(starts_at) FROM appointment a "
         "WHERE a.patient_id = patient.id AND a.status = 'honoured')"
     )
     return created
+
+
+def _care_teams_from_bookings() -> None:
+    """The demo's bookings are the practice's own: each booked practitioner treats the patient
+    (A2), as if the secretary had made the bookings."""
+    from cabinet.appointments.models import Appointment
+
+    booked = (
+        Appointment.select(
+            Appointment.patient,
+            Appointment.practitioner,
+            fn.MIN(Appointment.created_at),
+            Value("assigned"),
+        )
+        .where(Appointment.status != "cancelled")
+        .group_by(Appointment.patient, Appointment.practitioner)
+    )
+    fields = [
+        CareAssignment.patient,
+        CareAssignment.practitioner,
+        CareAssignment.created_at,
+        CareAssignment.source,
+    ]
+    with database.atomic():
+        CareAssignment.insert_from(booked, fields).on_conflict_ignore().execute()
 
 
 def _flush(model, rows: list) -> int:

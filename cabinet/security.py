@@ -28,6 +28,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "audit.read",
             "users.manage",
             "settings.manage",
+            "care_team.refer",
+            "care_team.manage",
         }
     ),
     "practitioner": frozenset(
@@ -40,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "record.write",
             "archive.read",
             "payment.record",
+            "care_team.refer",
         }
     ),
     "secretary": frozenset(

@@ -208,8 +208,9 @@ def make_patient(app, user):
     fake = Faker("fr_FR")
     fake.seed_instance(4321)
 
-    def make(**overrides):
-        from cabinet.patients import services
+    def make(treated_by: str | None = None, **overrides):
+        """`treated_by` (a role of ACCOUNTS) puts that practitioner in the care team."""
+        from cabinet.patients import care_team, services
 
         data = {
             "birth_name": fake.last_name(),
@@ -235,7 +236,10 @@ def make_patient(app, user):
         data["last_name"] = data["last_name"] or data["birth_name"]
         with app.test_request_context():
             with database.atomic():
-                return services.create_patient(data, user("secretary"))
+                patient = services.create_patient(data, user("secretary"))
+                if treated_by:
+                    care_team.join(patient, user(treated_by), None, "assigned")
+                return patient
 
     return make
 

@@ -47,6 +47,7 @@ MATRIX = {
     "patients.show": EVERYONE,
     "patients.edit": EVERYONE,
     "patients.access_report": {"admin", "practitioner"},
+    "patients.refer": {"admin", "practitioner"},
     "appointments.index": CARE,
     "appointments.new": CARE,
     "appointments.patient_picker": CARE,

@@ -18,7 +18,7 @@ def ctx(app):
 
 
 def _assign(app, patient, practitioner):
-    from cabinet.records.models import CareAssignment
+    from cabinet.patients.models import CareAssignment
 
     with app.app_context():
         CareAssignment.create(patient=patient, practitioner=practitioner)
@@ -104,7 +104,7 @@ def test_corrections_keep_every_version(app, ctx, user, make_patient):
     from cabinet.records import services
     from cabinet.records.models import RecordItemVersion
 
-    doctor, patient = user("practitioner"), make_patient()
+    doctor, patient = user("practitioner"), make_patient(treated_by="practitioner")
     item = services.add_item(doctor, patient, "treatment", "Doliprane 1 g", note="3 fois par jour")
     services.correct_item(doctor, item, "Doliprane 500 mg", note="3 fois par jour")
     versions = list(
@@ -126,7 +126,7 @@ def test_only_the_author_deletes_a_mistake_and_only_within_a_day(app, ctx, user,
     from cabinet.records import services
     from cabinet.records.models import RecordItem
 
-    patient = make_patient()
+    patient = make_patient(treated_by="practitioner")
     item = services.add_item(user("practitioner"), patient, "antecedent", "Appendicectomie")
     with pytest.raises(services.RecordRefused):
         services.delete_mistake(user("locum"), item)
@@ -145,7 +145,7 @@ def test_only_the_author_deletes_a_mistake_and_only_within_a_day(app, ctx, user,
 def test_lifestyle_needs_the_patients_recorded_agreement(app, ctx, user, make_patient):
     from cabinet.records import services
 
-    doctor, patient = user("practitioner"), make_patient()
+    doctor, patient = user("practitioner"), make_patient(treated_by="practitioner")
     with pytest.raises(services.RecordRefused) as refused:
         services.add_item(doctor, patient, "lifestyle", "Vit seule, autonome")
     assert "accord du patient" in str(refused.value)
@@ -158,7 +158,7 @@ def test_session_makes_a_care_sheet_and_a_receipt_with_exact_amounts(app, ctx, u
     from cabinet.records.models import CareSheet, Receipt
 
     acts = _acts(app)
-    patient = make_patient()
+    patient = make_patient(treated_by="practitioner")
     services.record_session(
         user("practitioner"),
         patient,
@@ -198,7 +198,11 @@ def test_last_care_at_follows_every_event(app, ctx, user, make_patient):
     from cabinet.patients.models import Patient
     from cabinet.records import services
 
-    acts, doctor, patient = _acts(app), user("practitioner"), make_patient()
+    acts, doctor, patient = (
+        _acts(app),
+        user("practitioner"),
+        make_patient(treated_by="practitioner"),
+    )
     assert Patient.get_by_id(patient.id).last_care_at is None
     services.record_session(
         doctor, patient, TODAY - datetime.timedelta(days=10), [(acts["AMK 8"], 1)]

@@ -32,7 +32,9 @@ def _old_patient(app, make_patient, user, name=SENTINEL, sessions=True, when=LON
     from cabinet.records.models import Act
 
     doctor = user("practitioner")
-    patient = make_patient(birth_name=name, first_names="Léonie", phone="06 99 88 77 66")
+    patient = make_patient(
+        birth_name=name, first_names="Léonie", phone="06 99 88 77 66", treated_by="practitioner"
+    )
     with app.test_request_context():
         kind = AppointmentType.get(AppointmentType.name == "Séance")
         Appointment.create(
@@ -211,7 +213,7 @@ def test_care_sheets_after_three_months_and_receipts_after_six_years(app, ctx, m
     from cabinet.records import services
     from cabinet.records.models import Act, CareSheet, Receipt
 
-    patient = make_patient()
+    patient = make_patient(treated_by="practitioner")
     services.record_session(
         user("practitioner"),
         patient,

@@ -27,7 +27,7 @@ def _cared_patient(app, make_patient, user, name="Soigné"):
     from cabinet.records import services
     from cabinet.records.models import Act
 
-    patient = make_patient(birth_name=name)
+    patient = make_patient(birth_name=name, treated_by="practitioner")
     with app.test_request_context():
         services.add_item(user("practitioner"), patient, "allergy", f"Allergie de {name}")
         services.record_session(

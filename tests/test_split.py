@@ -12,8 +12,9 @@ NUMBER = "987,65"  # a measurement value, as the pages would print it
 @pytest.fixture
 def record_full_of_sentinels(app, user, make_patient):
     from cabinet.appointments.models import Appointment, AppointmentType
+    from cabinet.patients.models import CareAssignment
     from cabinet.records import services
-    from cabinet.records.models import ITEM_KINDS, Act, CareAssignment
+    from cabinet.records.models import ITEM_KINDS, Act
 
     doctor = user("practitioner")
     patient = make_patient(birth_name="Témoin")

@@ -27,6 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from cabinet.appointments.models import ABSENCE_KINDS, CANCEL_REASONS, LOCATIONS
 from cabinet.appointments.schedule import WEEKDAYS
 from cabinet.forms import FrenchForm, choices
+from cabinet.patients import care_team
 
 NOTE_HELP = (
     "Note administrative, 140 caractères au plus (ex. « sonner deux fois »). "
@@ -62,7 +63,21 @@ class _Place(FrenchForm):
     )
 
 
-class AppointmentForm(_Place):
+class _TakingOn(FrenchForm):
+    """Asked when a practitioner books herself a patient followed by colleagues: taking the
+    patient on opens the care record, so the reason is stated and traced (A2)."""
+
+    team_reason = SelectField(
+        "Motif de la prise en charge",
+        choices=choices([("", "— Choisir —")] + list(care_team.REASONS.items())),
+        validators=[Optional()],
+    )
+    team_note = StringField(
+        "Précision (facultatif)", validators=[Optional(), Length(max=200)], filters=[_clean]
+    )
+
+
+class AppointmentForm(_Place, _TakingOn):
     patient_ref = HiddenField(validators=[DataRequired("Choisissez le patient.")])
     practitioner = SelectField("Praticien", choices=[])
     appointment_type = SelectField("Type de rendez-vous", choices=[])
@@ -74,7 +89,7 @@ class AppointmentForm(_Place):
             raise ValidationError("Cette date est passée.")
 
 
-class SeriesForm(_Place):
+class SeriesForm(_Place, _TakingOn):
     patient_ref = HiddenField(validators=[DataRequired("Choisissez le patient.")])
     practitioner = SelectField("Praticien", choices=[])
     appointment_type = SelectField("Type de séance", choices=[])

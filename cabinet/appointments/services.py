@@ -23,6 +23,7 @@ from cabinet.appointments.models import (
 )
 from cabinet.audit import trace
 from cabinet.db import database, utcnow
+from cabinet.patients import care_team
 from cabinet.patients.models import Patient
 from cabinet.patients.services import PatientRestricted, ensure_writable
 from cabinet.security import has_permission
@@ -39,6 +40,47 @@ class BookingRefused(Exception):
         super().__init__(" ".join(reasons))
         self.reasons = reasons
         self.proposals = proposals or []
+
+
+class TakingOnNeedsReason(BookingRefused):
+    """Booking oneself a patient that colleagues treat opens their care record: the
+    practitioner states why first (break-glass, A2)."""
+
+    def __init__(self, names: list[str]):
+        super().__init__(
+            [
+                f"Ce patient est suivi par {', '.join(names)}. Le prendre en charge vous ouvre son "
+                "dossier de soins : choisissez le motif ci-dessous (il est tracé et signalé au "
+                "praticien traitant)."
+            ]
+        )
+
+
+def taking_on_needs_reason(actor, practitioner, patient: Patient) -> bool:
+    return care_team.booking_source(actor, practitioner, patient) == care_team.REASON_NEEDED
+
+
+def _care_team_source(actor, practitioner, patient: Patient, reason: str) -> str | None:
+    """How the booking changes the care team, or TakingOnNeedsReason (nothing is saved)."""
+    source = care_team.booking_source(actor, practitioner, patient)
+    if source != care_team.REASON_NEEDED:
+        return source
+    if reason not in care_team.REASONS:
+        raise TakingOnNeedsReason(care_team.member_names(patient))
+    return "break_glass"
+
+
+def _join_team(patient, practitioner, actor, source, reason: str, note: str) -> None:
+    if source is not None:
+        taken_on = source == "break_glass"
+        care_team.join(
+            patient,
+            practitioner,
+            actor,
+            source,
+            reason=reason if taken_on else "",
+            note=note if taken_on else "",
+        )
 
 
 def _writable(patient: Patient) -> None:
@@ -208,6 +250,9 @@ class Booking:
     visit_address: str = ""
     access_info: str = ""
     note: str = ""
+    # Stated when a practitioner books herself a patient treated by colleagues (A2).
+    team_reason: str = ""
+    team_note: str = ""
 
     @property
     def ends_at(self) -> datetime.datetime:
@@ -223,7 +268,16 @@ def book(booking: Booking, actor, series: Series | None = None) -> Appointment:
         raise BookingRefused(
             reasons, free_slots(booking.practitioner, booking.patient, duration, booking.starts_at)
         )
+    source = _care_team_source(actor, booking.practitioner, booking.patient, booking.team_reason)
     with database.atomic():
+        _join_team(
+            booking.patient,
+            booking.practitioner,
+            actor,
+            source,
+            booking.team_reason,
+            booking.team_note,
+        )
         appointment = Appointment.create(
             practitioner=booking.practitioner,
             patient=booking.patient,
@@ -288,6 +342,8 @@ def create_series(
     location="practice",
     access_info="",
     note="",
+    team_reason="",
+    team_note="",
 ) -> Series:
     """Save the whole series in one transaction, or nothing if any occurrence conflicts."""
     _writable(patient)
@@ -299,7 +355,9 @@ def create_series(
         raise BookingRefused(
             [f"Séance du {schedule.describe(o.starts_at)} : {' '.join(o.reasons)}" for o in refused]
         )
+    source = _care_team_source(actor, practitioner, patient, team_reason)
     with database.atomic():
+        _join_team(patient, practitioner, actor, source, team_reason, team_note)
         series = Series.create(
             practitioner=practitioner,
             patient=patient,

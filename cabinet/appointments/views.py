@@ -103,6 +103,8 @@ def new():
             visit_address=form.visit_address.data,
             access_info=form.access_info.data,
             note=form.note.data,
+            team_reason=form.team_reason.data or "",
+            team_note=form.team_note.data or "",
         )
         try:
             appointment = services.book(booking, current_user)
@@ -117,6 +119,7 @@ def new():
         form=form,
         patient=patient,
         refusal=refusal,
+        taking_on=isinstance(refusal, services.TakingOnNeedsReason) or bool(form.team_reason.data),
         search_form=SearchForm(),
         quick_form=forms.QuickPatientForm(),
     ), status

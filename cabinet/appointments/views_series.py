@@ -24,7 +24,7 @@ def new_series():
         if request.args.get("praticien"):
             form.practitioner.data = request.args["praticien"]
     patient = _picked_patient(form.patient_ref.data)
-    occurrences, refusal = [], None
+    occurrences, refusal, taking_on = [], None, False
     if form.validate_on_submit() and patient is not None:
         practitioner = services.get_practitioner_or_404(form.practitioner.data)
         appointment_type = AppointmentType.get_by_id(int(form.appointment_type.data))
@@ -46,6 +46,8 @@ def new_series():
                     location=form.location.data,
                     access_info=form.access_info.data,
                     note=form.note.data,
+                    team_reason=form.team_reason.data or "",
+                    team_note=form.team_note.data or "",
                 )
             except services.BookingRefused as refused:
                 refusal = refused
@@ -60,6 +62,7 @@ def new_series():
                     )
                 )
         occurrences = services.preview_series(*arguments)
+        taking_on = services.taking_on_needs_reason(current_user, practitioner, patient)
     status = 200 if request.method == "GET" or (occurrences and not refusal) else 422
     return render(
         "appointments/series.html",
@@ -67,6 +70,7 @@ def new_series():
         patient=patient,
         occurrences=occurrences,
         refusal=refusal,
+        taking_on=taking_on or isinstance(refusal, services.TakingOnNeedsReason),
         search_form=SearchForm(),
         quick_form=forms.QuickPatientForm(),
         describe=schedule.describe,

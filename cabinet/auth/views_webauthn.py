@@ -65,10 +65,10 @@ def webauthn_register():
         return _error(form.name.errors[0])
     first = not user.credentials.exists()
     try:
+        # Verified before the write lock is taken; stored with its trace in one transaction.
+        verified = webauthn.verify_registration(user, _session_id(), body["credential"])
         with database.atomic():
-            credential = webauthn.verify_registration(
-                user, _session_id(), body["credential"], form.name.data.strip()
-            )
+            credential = webauthn.store_credential(user, verified, form.name.data.strip())
             trace(
                 user, "auth.authenticator_added", target=f"user:{user.id}", detail=credential.name
             )

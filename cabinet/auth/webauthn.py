@@ -10,6 +10,7 @@ import datetime
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass
 
 from flask import current_app
 from webauthn import (
@@ -139,7 +140,17 @@ def _consume_challenge(user: User, session_id: int, purpose: str, credential: di
     return challenge
 
 
-def verify_registration(user: User, session_id: int, credential: dict, name: str):
+@dataclass(frozen=True)
+class VerifiedRegistration:
+    credential_id: bytes
+    public_key: bytes
+    sign_count: int
+    aaguid: str
+    transports: str
+
+
+def verify_registration(user: User, session_id: int, credential: dict) -> VerifiedRegistration:
+    """Check a new authenticator's answer (challenge, origin, user verification)."""
     challenge = _consume_challenge(user, session_id, "register", credential)
     config = current_app.config
     try:
@@ -154,6 +165,18 @@ def verify_registration(user: User, session_id: int, credential: dict, name: str
         raise WebAuthnRefused(
             "L'enregistrement de l'authentificateur a échoué : recommencez.", _reason(exc)
         ) from exc
+    transports = credential.get("response", {}).get("transports") or []
+    known = {t.value for t in AuthenticatorTransport}
+    return VerifiedRegistration(
+        credential_id=verified.credential_id,
+        public_key=verified.credential_public_key,
+        sign_count=verified.sign_count,
+        aaguid=verified.aaguid,
+        transports=",".join(t for t in transports if t in known),
+    )
+
+
+def store_credential(user: User, verified: VerifiedRegistration, name: str) -> WebAuthnCredential:
     if (
         WebAuthnCredential.select()
         .where(WebAuthnCredential.credential_id == verified.credential_id)
@@ -162,16 +185,13 @@ def verify_registration(user: User, session_id: int, credential: dict, name: str
         raise WebAuthnRefused(
             "Cet authentificateur est déjà enregistré.", "authentificateur déjà enregistré"
         )
-    transports = credential.get("response", {}).get("transports") or []
     return WebAuthnCredential.create(
         user=user,
         credential_id=verified.credential_id,
-        public_key=verified.credential_public_key,
+        public_key=verified.public_key,
         sign_count=verified.sign_count,
         name=name,
-        transports=",".join(
-            t for t in transports if t in {t.value for t in AuthenticatorTransport}
-        ),
+        transports=verified.transports,
         aaguid=verified.aaguid,
     )
 

@@ -18,20 +18,23 @@ def index():
             "Le rôle secrétaire est dispensé du second facteur : le référentiel demande une "
             "authentification forte pour tout accès aux données de santé."
         )
-    accesses = []
+    accesses, joins = [], []
     if has_permission(current_user, "record.read"):
+        from cabinet.patients import care_team
         from cabinet.records import services as records
 
         since = utcnow() - datetime.timedelta(days=30)
         accesses = list(records.break_glass_on_my_patients(current_user, since).limit(20))
-        if accesses:
+        joins = list(care_team.joined_my_patients(current_user, since).limit(20))
+        if accesses or joins:
             from cabinet.audit import trace
 
             trace(
                 current_user,
                 "patient.list",
                 target="break_glass_notices",
-                detail=f"{len(accesses)} accès exceptionnel(s) signalé(s)",
+                detail=f"{len(accesses)} accès exceptionnel(s) et {len(joins)} entrée(s) dans "
+                "l'équipe de soins signalés",
             )
     requests = []
     if has_permission(current_user, "settings.manage"):
@@ -43,5 +46,5 @@ def index():
             if state in ("overdue", "soon")
         ]
     return render_template(
-        "home/index.html", warnings=warnings, accesses=accesses, requests=requests
+        "home/index.html", warnings=warnings, accesses=accesses, joins=joins, requests=requests
     )

@@ -16,3 +16,11 @@ def _labels():
     from cabinet.patients.models import SEXES
 
     return {"sexes": SEXES, "statuses": IDENTITY_STATUSES}
+
+
+@bp.app_context_processor
+def _care_team_labels():
+    # App-wide: the home page of a practitioner lists who joined her patients' teams.
+    from cabinet.patients import care_team
+
+    return {"team_sources": care_team.SOURCES, "team_reasons": care_team.REASONS}

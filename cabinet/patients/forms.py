@@ -136,3 +136,11 @@ class SearchForm(FrenchForm):
         "Rechercher un patient",
         validators=[Length(max=80, message="Recherche trop longue (80 caractères au plus).")],
     )
+
+
+class ReferralForm(FrenchForm):
+    """Add a colleague to the patient's care team (A2): the choices are filled by the view."""
+
+    practitioner = SelectField(
+        "Praticien à ajouter", choices=[], validators=[DataRequired("Choisissez un praticien.")]
+    )

@@ -20,6 +20,7 @@ from peewee import (
 
 from cabinet.db import BaseModel, utcnow
 from cabinet.patients.identity import search_key
+from cabinet.users.models import User
 
 SEXES = {"F": "Féminin", "M": "Masculin", "I": "Indéterminé"}
 
@@ -106,3 +107,20 @@ class PatientChange(BaseModel):
 
     class Meta:
         table_name = "patient_change"
+
+
+class CareAssignment(BaseModel):
+    """A practitioner in the patient's care team (A2), and how they joined it: who may read
+    the care record without a reason is decided here, never by an appointment alone."""
+
+    patient = ForeignKeyField(Patient, backref="assignments", on_delete="CASCADE")
+    practitioner = ForeignKeyField(User, on_delete="CASCADE", backref="assignments")
+    created_at = DateTimeField(default=utcnow)
+    source = CharField(default="assigned")  # one of care_team.SOURCES
+    added_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    reason = CharField(default="")  # a care_team.REASONS key when joined under break-glass
+    note = CharField(default="")
+
+    class Meta:
+        table_name = "care_assignment"
+        indexes = ((("patient", "practitioner"), True),)

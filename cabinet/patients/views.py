@@ -2,8 +2,8 @@ from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from cabinet.htmx import render
-from cabinet.patients import bp, services
-from cabinet.patients.forms import PatientForm, SearchForm
+from cabinet.patients import bp, care_team, services
+from cabinet.patients.forms import PatientForm, ReferralForm, SearchForm
 from cabinet.security import has_permission, require
 
 
@@ -70,8 +70,44 @@ def show(patient_ref):
         if has_permission(current_user, permission)
     ]
     return render(
-        "patients/show.html", patient=patient, history=services.history(patient), panels=panels
+        "patients/show.html",
+        patient=patient,
+        history=services.history(patient),
+        panels=panels,
+        team=list(care_team.members(patient)),
+        referral=_referral_form(patient),
     )
+
+
+def _referral_form(patient) -> ReferralForm | None:
+    if not care_team.may_refer(current_user, patient):
+        return None
+    form = ReferralForm()
+    form.practitioner.choices = [
+        (user.ref, user.display_name) for user in care_team.colleagues_outside(patient)
+    ]
+    return form if form.practitioner.choices else None
+
+
+@bp.route("/<patient_ref>/equipe-de-soins", methods=["POST"])
+@require("care_team.refer")
+def refer(patient_ref):
+    """Add a colleague to the patient's care team (A2). A treating practitioner, the admin."""
+    patient = services.get_patient_or_404(patient_ref)
+    form = ReferralForm()
+    form.practitioner.choices = [
+        (u.ref, u.display_name) for u in care_team.colleagues_outside(patient)
+    ]
+    if form.validate_on_submit():
+        try:
+            care_team.refer(current_user, patient, form.practitioner.data)
+        except care_team.CareTeamRefused as refused:
+            flash(str(refused), "error")
+        else:
+            flash("Praticien ajouté à l'équipe de soins.")
+    else:
+        flash("Choisissez un praticien du cabinet qui n'est pas déjà dans l'équipe.", "error")
+    return redirect(url_for("patients.show", patient_ref=patient.ref))
 
 
 @bp.route("/<patient_ref>/modifier", methods=["GET", "POST"])

@@ -12,12 +12,13 @@ from cabinet.records import views, views_receipts  # noqa: E402,F401
 
 @bp.app_context_processor
 def _labels():
+    from cabinet.patients import care_team
     from cabinet.records import forms, models
 
     return {
         "item_kinds": models.ITEM_KINDS,
         "payment_modes": models.PAYMENT_MODES,
-        "break_glass_reasons": models.BREAK_GLASS_REASONS,
+        "break_glass_reasons": care_team.REASONS,
         "units": models.MEASUREMENT_UNITS,
         "record_reminder": forms.REMINDER,
     }

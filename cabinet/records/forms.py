@@ -20,7 +20,8 @@ from wtforms.validators import (
 )
 
 from cabinet.forms import FrenchForm, choices
-from cabinet.records.models import BREAK_GLASS_REASONS, ITEM_KINDS, MEASUREMENT_UNITS, PAYMENT_MODES
+from cabinet.patients import care_team
+from cabinet.records.models import ITEM_KINDS, MEASUREMENT_UNITS, PAYMENT_MODES
 
 REMINDER = (
     "Écrivez seulement ce qui est utile aux soins, de façon objective et sans jugement : "
@@ -100,7 +101,7 @@ class SessionForm(FrenchForm):
 class BreakGlassForm(FrenchForm):
     reason = SelectField(
         "Motif",
-        choices=choices([("", "— Choisir —")] + list(BREAK_GLASS_REASONS.items())),
+        choices=choices([("", "— Choisir —")] + list(care_team.REASONS.items())),
         validators=[DataRequired("Choisissez un motif : l'accès est tracé et signalé.")],
     )
     note = StringField(

@@ -50,12 +50,6 @@ PAYMENT_MODES = {
     "transfer": "Virement",
     "third_party": "Tiers payant",
 }
-BREAK_GLASS_REASONS = {
-    "replacement": "Remplacement d'un confrère",
-    "emergency": "Urgence",
-    "continuity": "Continuité des soins (absence du praticien)",
-    "patient_request": "Demande du patient",
-}
 
 
 def new_ref() -> str:
@@ -179,18 +173,6 @@ class Receipt(BaseModel):
 
     class Meta:
         table_name = "receipt"
-
-
-class CareAssignment(BaseModel):
-    """A practitioner explicitly in charge of a patient (care-team scope, A2)."""
-
-    patient = ForeignKeyField(Patient, backref="assignments", on_delete="CASCADE")
-    practitioner = ForeignKeyField(User, on_delete="CASCADE", backref="assignments")
-    created_at = DateTimeField(default=utcnow)
-
-    class Meta:
-        table_name = "care_assignment"
-        indexes = ((("patient", "practitioner"), True),)
 
 
 class BreakGlass(BaseModel):

@@ -10,15 +10,14 @@ from cabinet import settings
 from cabinet.audit import trace
 from cabinet.db import database, utcnow
 from cabinet.formatting import euros
-from cabinet.patients.models import Patient
+from cabinet.patients import care_team
+from cabinet.patients.models import CareAssignment, Patient
 from cabinet.patients.services import PatientRestricted, ensure_writable
 from cabinet.records.models import (
-    BREAK_GLASS_REASONS,
     ITEM_KINDS,
     PAYMENT_MODES,
     Act,
     BreakGlass,
-    CareAssignment,
     CareSession,
     CareSheet,
     LifestyleConsent,
@@ -48,24 +47,8 @@ def _writable(patient: Patient) -> None:
 
 
 def in_care_team(user, patient: Patient) -> bool:
-    """Assigned to the patient, or has an appointment or a session with them."""
-    from cabinet.appointments.models import Appointment
-
-    return (
-        CareAssignment.select()
-        .where((CareAssignment.patient == patient.id) & (CareAssignment.practitioner == user.id))
-        .exists()
-        or Appointment.select()
-        .where(
-            (Appointment.patient == patient.id)
-            & (Appointment.practitioner == user.id)
-            & (Appointment.status != "cancelled")
-        )
-        .exists()
-        or CareSession.select()
-        .where((CareSession.patient == patient.id) & (CareSession.practitioner == user.id))
-        .exists()
-    )
+    """In the patient's care team (patients/care_team.py says how one joins it)."""
+    return care_team.is_member(user, patient)
 
 
 def _session_id() -> int | None:
@@ -107,7 +90,7 @@ def require_record_access(user, patient: Patient) -> str:
 
 
 def break_glass(user, patient: Patient, reason: str, note: str) -> BreakGlass:
-    if reason not in BREAK_GLASS_REASONS:
+    if reason not in care_team.REASONS:
         raise RecordRefused("Choisissez un motif dans la liste.")
     session_id = _session_id()
     if session_id is None:
@@ -125,7 +108,7 @@ def break_glass(user, patient: Patient, reason: str, note: str) -> BreakGlass:
             "record.break_glass",
             patient=patient,
             target="record",
-            detail=BREAK_GLASS_REASONS[reason],
+            detail=care_team.REASONS[reason],
         )
     return access
 
@@ -135,23 +118,38 @@ def break_glass_on_my_patients(user, since: datetime.datetime):
     mine = CareAssignment.select(CareAssignment.patient).where(
         CareAssignment.practitioner == user.id
     )
-    from cabinet.appointments.models import Appointment
-
-    booked = Appointment.select(Appointment.patient).where(Appointment.practitioner == user.id)
-    seen = CareSession.select(CareSession.patient).where(CareSession.practitioner == user.id)
     return (
         BreakGlass.select()
         .where(
             (BreakGlass.at >= since)
             & (BreakGlass.practitioner != user.id)
-            & (
-                BreakGlass.patient.in_(mine)
-                | BreakGlass.patient.in_(booked)
-                | BreakGlass.patient.in_(seen)
-            )
+            & BreakGlass.patient.in_(mine)
         )
         .order_by(BreakGlass.at.desc())
     )
+
+
+def _author_joins_team(user, patient: Patient) -> None:
+    """Whoever records care is in the care team, joined under the access she had: the
+    shared record, or break-glass with its stated reason (A2)."""
+    if care_team.is_member(user, patient):
+        return
+    basis = access_basis(user, patient)
+    if basis is None:
+        raise RecordRefused("Ce dossier ne vous est pas ouvert : passez par l'accès exceptionnel.")
+    reason = ""
+    if basis == "break_glass":
+        reason = (
+            BreakGlass.select(BreakGlass.reason)
+            .where(
+                (BreakGlass.practitioner == user.id)
+                & (BreakGlass.patient == patient.id)
+                & (BreakGlass.session_id == _session_id())
+            )
+            .order_by(BreakGlass.id.desc())
+            .scalar()
+        )
+    care_team.join(patient, user, user, "break_glass" if reason else "record", reason=reason or "")
 
 
 # Reading --------------------------------------------------------------------------------------
@@ -213,6 +211,7 @@ def add_item(
     if kind == "measurement" and value is None:
         raise RecordRefused("Une mesure a besoin d'une valeur.")
     with database.atomic():
+        _author_joins_team(user, patient)
         item = RecordItem.create(patient=patient, kind=kind, created_by=user.id)
         _version(item, 1, user, label, value, unit, observed_on, note)
         touch_last_care(patient, utcnow())
@@ -247,6 +246,7 @@ def correct_item(
     _writable(item.patient)
     latest = item.versions.order_by(RecordItemVersion.number.desc()).first()
     with database.atomic():
+        _author_joins_team(user, item.patient)
         version = _version(item, latest.number + 1, user, label, value, unit, observed_on, note)
         touch_last_care(item.patient, utcnow())
         trace(
@@ -285,6 +285,7 @@ def delete_mistake(user, item: RecordItem) -> None:
 def record_lifestyle_consent(user, patient: Patient) -> None:
     _writable(patient)
     with database.atomic():
+        _author_joins_team(user, patient)
         LifestyleConsent.insert(
             patient=patient.id, recorded_by=user.id
         ).on_conflict_ignore().execute()
@@ -321,6 +322,7 @@ def record_session(
     if paid_mode is not None and paid_mode not in PAYMENT_MODES:
         raise RecordRefused("Mode de paiement inconnu.")
     with database.atomic():
+        _author_joins_team(user, patient)
         care = CareSession.create(
             patient=patient,
             practitioner=user.id,

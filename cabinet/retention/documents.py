@@ -13,9 +13,8 @@ import hmac
 import json
 
 from cabinet.appointments.models import Appointment, AppointmentEvent, Series
-from cabinet.patients.models import Patient, PatientChange
+from cabinet.patients.models import CareAssignment, Patient, PatientChange
 from cabinet.records.models import (
-    CareAssignment,
     CareSession,
     CareSheet,
     LifestyleConsent,

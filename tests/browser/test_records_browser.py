@@ -59,7 +59,7 @@ def other_tablet(new_context, console_watch) -> Page:
 @pytest.fixture
 def patient(live_server, make_patient, user):
     """A fictitious patient in the treating practitioner's care (an explicit assignment)."""
-    from cabinet.records.models import CareAssignment
+    from cabinet.patients.models import CareAssignment
 
     created = make_patient(birth_name=BIRTH_NAME, first_names=FIRST_NAMES, city="Quimper")
     with live_server.app.app_context():

@@ -1,0 +1,165 @@
+"""The care team (A2, T1): the practitioners who read a patient's care record without giving
+a reason, and the only ways to join it.
+
+Nobody can give herself access to a record written by others without a stated, traced
+reason or another person's act:
+- a booking made by someone else (the secretary, a colleague) for a practitioner puts that
+  practitioner in the team — another person's act, traced;
+- a practitioner booking a patient for herself joins freely only when the patient has no
+  care team yet (new to the practice); otherwise she states a reason (break-glass), which is
+  traced and shown to the treating practitioners;
+- a practitioner of the team, or the admin, refers the patient to a colleague;
+- recording care (a session, an item) puts its author in the team — she could only do it
+  with access already (team, shared record, or break-glass with its reason).
+
+Appointments alone never count: they are the door this rule closes. Lives with `patients`
+because both `appointments` and `records` ask it.
+"""
+
+import datetime
+
+from cabinet.audit import trace
+from cabinet.db import database
+from cabinet.patients.models import CareAssignment, Patient
+from cabinet.security import has_permission
+from cabinet.users.models import User
+
+# Why a practitioner outside the team opens a record or takes the patient on.
+REASONS = {
+    "replacement": "Remplacement d'un confrère",
+    "emergency": "Urgence",
+    "continuity": "Continuité des soins (absence du praticien)",
+    "patient_request": "Demande du patient",
+}
+SOURCES = {
+    "assigned": "désigné",
+    "booking": "rendez-vous pris par un tiers",
+    "first_booking": "premier rendez-vous au cabinet",
+    "break_glass": "prise en charge motivée (accès exceptionnel)",
+    "referral": "adressé par l'équipe de soins ou l'administrateur",
+    "record": "soins enregistrés",
+    "migration": "reprise des rendez-vous et soins existants",
+}
+REASON_NEEDED = "reason_needed"
+
+
+class CareTeamRefused(Exception):
+    """A French message: why the practitioner cannot join the team this way."""
+
+
+def is_member(user, patient: Patient) -> bool:
+    return (
+        CareAssignment.select()
+        .where((CareAssignment.patient == patient.id) & (CareAssignment.practitioner == user.id))
+        .exists()
+    )
+
+
+def members(patient: Patient):
+    return (
+        CareAssignment.select(CareAssignment, User)
+        .join(User, on=CareAssignment.practitioner)
+        .where(CareAssignment.patient == patient.id)
+        .order_by(CareAssignment.created_at)
+    )
+
+
+def member_names(patient: Patient) -> list[str]:
+    return [m.practitioner.display_name for m in members(patient)]
+
+
+def has_members(patient: Patient) -> bool:
+    return CareAssignment.select().where(CareAssignment.patient == patient.id).exists()
+
+
+def join(
+    patient: Patient, practitioner, actor, source: str, reason: str = "", note: str = ""
+) -> CareAssignment | None:
+    """Put the practitioner in the team (traced); None if she already is."""
+    if source not in SOURCES:
+        raise ValueError(f"Unknown care-team source {source!r}")
+    if reason and reason not in REASONS:
+        raise CareTeamRefused("Choisissez un motif dans la liste.")
+    with database.atomic():
+        if is_member(practitioner, patient):
+            return None
+        assignment = CareAssignment.create(
+            patient=patient,
+            practitioner=practitioner.id,
+            source=source,
+            added_by=getattr(actor, "id", None),
+            reason=reason,
+            note=note[:200],
+        )
+        detail = f"{practitioner.display_name} — {SOURCES[source]}"
+        if reason:
+            detail += f" : {REASONS[reason]}"
+        # In the patient's access report; the treating practitioners see it on their home page.
+        trace(actor, "care_team.join", patient=patient, target="care_team", detail=detail)
+    return assignment
+
+
+def booking_source(actor, practitioner, patient: Patient) -> str | None:
+    """How a booking of `patient` with `practitioner` made by `actor` affects the team:
+    None (already in it), a join source, or REASON_NEEDED (break-glass first)."""
+    if is_member(practitioner, patient):
+        return None
+    if actor.id != practitioner.id:
+        return "booking"
+    if not has_members(patient):
+        return "first_booking"
+    return REASON_NEEDED
+
+
+def refer(actor, patient: Patient, practitioner_ref: str) -> CareAssignment | None:
+    """A treating practitioner, or the admin, adds a colleague to the team."""
+    practitioner = User.get_or_none(User.ref == practitioner_ref)
+    if practitioner is None or practitioner not in colleagues_outside(patient):
+        raise CareTeamRefused(
+            "Choisissez un praticien du cabinet qui n'est pas déjà dans l'équipe."
+        )
+    if not may_refer(actor, patient):
+        raise CareTeamRefused(
+            "Seul un praticien de l'équipe de soins, ou l'administrateur, peut adresser ce "
+            "patient à un confrère."
+        )
+    return join(patient, practitioner, actor, "referral")
+
+
+def may_refer(actor, patient: Patient) -> bool:
+    return has_permission(actor, "care_team.manage") or (
+        has_permission(actor, "care_team.refer") and is_member(actor, patient)
+    )
+
+
+def colleagues_outside(patient: Patient) -> list[User]:
+    """Active practitioners (locums included) not yet in the team: whom one may refer to."""
+    inside = CareAssignment.select(CareAssignment.practitioner).where(
+        CareAssignment.patient == patient.id
+    )
+    candidates = User.select().where(User.disabled_at.is_null() & User.id.not_in(inside))
+    return [
+        user
+        for user in candidates.order_by(User.display_name)
+        if has_permission(user, "record.write") and not user.is_expired()
+    ]
+
+
+def joined_my_patients(user, since: datetime.datetime):
+    """Colleagues who joined the team of a patient I treat, other than by my own act."""
+    mine = CareAssignment.select(CareAssignment.patient).where(
+        CareAssignment.practitioner == user.id
+    )
+    return (
+        CareAssignment.select(CareAssignment, User, Patient)
+        .join(User, on=CareAssignment.practitioner)
+        .switch(CareAssignment)
+        .join(Patient)
+        .where(
+            (CareAssignment.created_at >= since)
+            & (CareAssignment.practitioner != user.id)
+            & (CareAssignment.patient.in_(mine))
+            & ((CareAssignment.added_by.is_null()) | (CareAssignment.added_by != user.id))
+        )
+        .order_by(CareAssignment.created_at.desc())
+    )
