@@ -19,6 +19,10 @@ ROLES = {
     "secretary": "Secrétaire",
 }
 
+# Rights requests (I3, art. L1111-7 CSP): whoever receives a request registers it
+# (`rights.register`); the administrative part of the file is answered by the data
+# controller (`rights.answer`); the medical part is released only by a practitioner, from the
+# request, after its legal delay and within the care team or break-glass (`rights.release`).
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(
         {
@@ -28,6 +32,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "audit.read",
             "users.manage",
             "settings.manage",
+            "rights.register",
+            "rights.answer",
         }
     ),
     "practitioner": frozenset(
@@ -40,6 +46,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "record.write",
             "archive.read",
             "payment.record",
+            "rights.register",
+            "rights.release",
         }
     ),
     "secretary": frozenset(
@@ -48,6 +56,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "patient.admin.write",
             "appointment.manage",
             "payment.record",
+            "rights.register",
         }
     ),
 }

@@ -34,7 +34,7 @@ def index():
                 detail=f"{len(accesses)} accès exceptionnel(s) signalé(s)",
             )
     requests = []
-    if has_permission(current_user, "settings.manage"):
+    if has_permission(current_user, "rights.register"):
         from cabinet.rights import services as rights
 
         requests = [
