@@ -157,10 +157,32 @@ def _register_blueprints(app: Flask) -> None:
 
     from cabinet.users.models import User
 
-    # `audit` imports no domain: the composition root hands it the list of accounts.
-    app.extensions["cabinet.actor_choices"] = lambda: [
-        (user.id, user.display_name) for user in User.select().order_by(User.display_name)
-    ]
+    # `audit` imports no domain: the composition root hands it the accounts and the patients'
+    # names, so the journal names them rather than showing their ids and refs.
+    app.extensions["cabinet.accounts"] = lambda: {
+        user.id: (user.ref, user.display_name) for user in User.select()
+    }
+    app.extensions["cabinet.patient_names"] = _patient_names
+
+
+def _patient_names(refs: set[str]) -> dict[str, str]:
+    """Names for the journal: "DUPONT Marie" in the active base, "DUPONT MARIE (archivé)"
+    for an archived file; an erased file has no name left."""
+    from cabinet.patients.models import Patient
+    from cabinet.retention.archive import ArchivedFile, ensure_schema
+
+    rows = Patient.select(Patient.ref, Patient.last_name, Patient.first_names).where(
+        Patient.ref.in_(list(refs))
+    )
+    names = {p.ref: f"{p.last_name.upper()} {p.first_names}" for p in rows}
+    missing = list(refs - set(names))
+    if missing:
+        ensure_schema()
+        archived = ArchivedFile.select(ArchivedFile.ref, ArchivedFile.search_key).where(
+            ArchivedFile.ref.in_(missing)
+        )
+        names.update({a.ref: f"{a.search_key.upper()} (archivé)" for a in archived})
+    return names
 
 
 def _register_patient_panels(app: Flask) -> None:
@@ -177,7 +199,7 @@ def _register_patient_panels(app: Flask) -> None:
         ("payment.record", "records/_payments_panel.html", payments_panel),
         ("record.read", "records/_panel.html", record_panel),
         ("patient.admin.write", "rights/_preferences_panel.html", preferences_panel),
-        ("settings.manage", "rights/_patient_panel.html", rights_panel),
+        ("rights.register", "rights/_patient_panel.html", rights_panel),
     ]
 
 

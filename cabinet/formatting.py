@@ -12,12 +12,18 @@ from cabinet import security
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def local_datetime(value: datetime.datetime | None) -> str:
-    """Stored UTC -> "29/11/2026 à 17:05" in Paris time."""
-    if value is None:
+def local_datetime(value: datetime.datetime | str | None) -> str:
+    """Stored UTC -> "29/11/2026 à 17:05" in Paris time.
+
+    Also takes the ISO text of a JSON document (an export, an archived file), naive or
+    ending in "Z": both are UTC, as every timestamp we store."""
+    if not value:
         return ""
-    local = value.replace(tzinfo=datetime.UTC).astimezone(PARIS)
-    return local.strftime("%d/%m/%Y à %H:%M")
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)
+    return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
 
 
 def paris_midnight_utc(day: datetime.date) -> datetime.datetime:
@@ -39,8 +45,13 @@ def euros(value) -> str:
     return f"{Decimal(value).quantize(Decimal('0.01')):f}".replace(".", ",") + " €"
 
 
-def french_date(value: datetime.date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
+def french_date(value: datetime.date | str | None) -> str:
+    """2026-11-29 (a date, or its ISO text in a JSON document) -> "29/11/2026"."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.date.fromisoformat(value[:10])
+    return value.strftime("%d/%m/%Y")
 
 
 def age(birth_date: datetime.date, today: datetime.date | None = None) -> int:

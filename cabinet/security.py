@@ -19,6 +19,10 @@ ROLES = {
     "secretary": "Secrétaire",
 }
 
+# Rights requests (I3, art. L1111-7 CSP): whoever receives a request registers it
+# (`rights.register`); the administrative part of the file is answered by the data
+# controller (`rights.answer`); the medical part is released only by a practitioner, from the
+# request, after its legal delay and within the care team or break-glass (`rights.release`).
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(
         {
@@ -30,6 +34,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "settings.manage",
             "care_team.refer",
             "care_team.manage",
+            "rights.register",
+            "rights.answer",
         }
     ),
     "practitioner": frozenset(
@@ -43,6 +49,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "archive.read",
             "payment.record",
             "care_team.refer",
+            "rights.register",
+            "rights.release",
         }
     ),
     "secretary": frozenset(
@@ -51,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "patient.admin.write",
             "appointment.manage",
             "payment.record",
+            "rights.register",
         }
     ),
 }

@@ -168,7 +168,7 @@ def test_export_is_csv_of_the_selection_and_is_traced(
     assert len(lines) == 1 + 2  # creation and view
     assert all(patient.ref in line for line in lines[1:])
     (export,) = traces(app, action="audit.export")
-    assert patient.ref in export.detail
+    assert export.patient_ref == patient.ref and export.detail == "un patient"
 
 
 def test_no_route_can_change_or_delete_traces(app):

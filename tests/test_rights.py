@@ -71,7 +71,8 @@ def test_request_register_computes_the_due_date(app, admin_client, make_patient)
     assert "dépassée" in admin_client.get("/").get_data(as_text=True)
 
 
-def test_export_decrypts_with_the_shown_password_only(app, admin_client, make_patient, user):
+def test_admin_export_decrypts_with_the_shown_password_only(app, admin_client, make_patient, user):
+    """I3, P6: the administrative part, at once and without a request; no care content (A1)."""
     patient = _cared_patient(app, make_patient, user)
     other = _cared_patient(app, make_patient, user, name="Autrui")
     response = admin_client.post(f"/droits/patients/{patient.ref}/export")
@@ -87,8 +88,13 @@ def test_export_decrypts_with_the_shown_password_only(app, admin_client, make_pa
         archive.setpassword(password.encode())
         exported = json.loads(archive.read("dossier.json"))
     jsonschema.validate(exported, SCHEMA)
+    assert exported["part"] == "administrative"
+    assert not {"record_item", "record_item_version", "care_session", "care_sheet"} & set(
+        exported["file"]
+    )
     text = json.dumps(exported, ensure_ascii=False)
-    assert "Allergie de Soigné" in text and "AMK 8" in text
+    assert "SOIGNÉ" in text.upper() and "AMK 8" in text  # identity and the receipts journal
+    assert "Allergie de Soigné" not in text
     assert "Autrui" not in text and other.ref not in text
     assert exported["file"]["access_report"]
     assert traces(app, action="rights.access_export")[-1].patient_ref == patient.ref
@@ -288,9 +294,10 @@ def test_objection_to_reminders_is_honoured(app, secretary_client, make_patient,
     assert "1 patient(s) s'opposent" in page or "s'oppose" in page
 
 
-def test_printable_whole_file_speaks_french(app, admin_client, make_patient, user):
+def test_printable_administrative_part_speaks_french(app, admin_client, make_patient, user):
     patient = _cared_patient(app, make_patient, user)
     page = admin_client.get(f"/droits/patients/{patient.ref}/dossier").get_data(as_text=True)
-    assert "Nom de naissance" in page and "Date de naissance" in page
+    assert "Nom de naissance" in page and "Date de naissance" in page and "14/03/1950" in page
     assert "birth_name" not in page and "first_names" not in page
+    assert "Allergie de Soigné" not in page and "<h2>Dossier de soins" not in page  # A1
     assert traces(app, action="rights.access_print")[-1].patient_ref == patient.ref

@@ -1,9 +1,14 @@
-"""A1: the secretary never receives a byte of care-record content — not in a page, a
-fragment, a JSON answer, a CSV export, a print or an error page."""
+"""A1: neither the secretary nor the admin (who holds no care permission) ever receives a
+byte of care-record content — not in a page, a fragment, a JSON answer, a CSV export, an
+encrypted export, a print or an error page."""
 
 import datetime
+import io
+import json
+import re
 
 import pytest
+import pyzipper
 
 SENTINEL = "SENTINELLE-SOIN-7f3a"
 NUMBER = "987,65"  # a measurement value, as the pages would print it
@@ -56,6 +61,18 @@ def record_full_of_sentinels(app, user, make_patient):
             location="home",
             created_by=doctor.id,
         )
+        from cabinet.rights import services as rights
+
+        # A medical-record request whose delay has passed: only a practitioner may answer it.
+        request = rights.create_request(
+            user("secretary"),
+            "Le patient",
+            "medical_access",
+            datetime.date.today() - datetime.timedelta(days=3),
+            True,
+            False,
+            patient.ref,
+        )
     return {
         "patient_ref": patient.ref,
         "appointment_ref": appointment.ref,
@@ -67,7 +84,7 @@ def record_full_of_sentinels(app, user, make_patient):
         "hours_id": 1,
         "absence_id": 1,
         "run_id": 1,
-        "request_ref": "x",
+        "request_ref": request.ref,
         "kind": "poster",
     }
 
@@ -88,8 +105,9 @@ def _urls(app, values):
 
 
 def _leaks(response) -> bool:
-    body = response.get_data(as_text=True)
-    return SENTINEL in body or NUMBER in body or "987.65" in body
+    # Bytes: some answers are binary (an encrypted ZIP; its content is decrypted apart).
+    body = response.get_data()
+    return any(word.encode() in body for word in (SENTINEL, NUMBER, "987.65"))
 
 
 def test_practitioner_does_see_the_sentinels(app, practitioner_client, record_full_of_sentinels):
@@ -126,6 +144,57 @@ def test_secretary_never_receives_care_content(
     page = secretary_client.get(f"/patients/{ref}").get_data(as_text=True)
     assert "TÉMOIN" in page and "Paiements" in page and "AMK 8" in page
     assert "Dossier de soins" not in page
+
+
+# Walked last: they would erase the lifestyle sentinels the other routes must be tried on.
+DESTRUCTIVE = {"rights.erase", "rights.erase_optional"}
+
+
+def _decrypted_export(client, patient_ref: str) -> str:
+    prepared = client.post(f"/droits/patients/{patient_ref}/export")
+    page = client.get(prepared.headers["Location"]).get_data(as_text=True)
+    password = re.search(r"<code data-export-password>([^<]+)</code>", page).group(1)
+    data = client.get(f"/droits/patients/{patient_ref}/export/dossier.zip").get_data()
+    with pyzipper.AESZipFile(io.BytesIO(data)) as archive:
+        archive.setpassword(password.encode())
+        return json.dumps(json.loads(archive.read("dossier.json")), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_admin_never_receives_care_content(app, admin_client, record_full_of_sentinels, htmx):
+    """A1, §6: the admin manages the practice; the record is not theirs to read, even when a
+    patient asks for it (a practitioner releases it)."""
+    headers = {"HX-Request": "true"} if htmx else {}
+    ref = record_full_of_sentinels["patient_ref"]
+    request_ref = record_full_of_sentinels["request_ref"]
+    # What the admin does answer: the administrative part, printed and exported.
+    printed = admin_client.get(f"/droits/patients/{ref}/dossier", headers=headers)
+    assert printed.status_code == 200 and "TÉMOIN" in printed.get_data(as_text=True)
+    assert not _leaks(printed)
+    exported = _decrypted_export(admin_client, ref)
+    assert "Témoin" in exported and '"access_report"' in exported
+    assert SENTINEL not in exported and "987.65" not in exported and NUMBER not in exported
+    # The medical release of the patient's own request, by every button and URL: refused.
+    for method, url in [
+        ("GET", f"/droits/demande/{request_ref}/dossier"),
+        ("POST", f"/droits/demande/{request_ref}/export"),
+        ("GET", f"/droits/demande/{request_ref}/export/pret"),
+        ("GET", f"/droits/demande/{request_ref}/export/dossier.zip"),
+    ]:
+        response = admin_client.open(url, method=method, headers=headers)
+        assert response.status_code == 403 and not _leaks(response), url
+    walked = ok = 0
+    urls = sorted(_urls(app, record_full_of_sentinels), key=lambda u: u[0] in DESTRUCTIVE)
+    for endpoint, method, url in urls:
+        response = admin_client.open(url, method=method, headers=headers)
+        assert not _leaks(response), (endpoint, method, response.status_code)
+        walked += 1
+        ok += response.status_code == 200
+    assert walked > 60 and ok >= 25
+    # Still signed in and unlocked at the end: the walk was not served login pages.
+    page = admin_client.get(f"/patients/{ref}", headers=headers)
+    assert page.status_code == 200 and "TÉMOIN" in page.get_data(as_text=True)
+    assert not _leaks(page)
 
 
 def test_secretary_cannot_reach_the_record_even_by_guessing(

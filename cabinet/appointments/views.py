@@ -239,14 +239,14 @@ def move(appointment_ref):
     appointment = services.get_appointment_or_404(appointment_ref)
     form = forms.MoveForm()
     if not form.validate_on_submit():
-        flash("Date ou heure invalide : rien n'a été modifié.")
+        flash("Date ou heure invalide : rien n'a été modifié.", "error")
         return _back(appointment)
     try:
         moved = services.move(
             appointment, form.day.data, form.time.data, current_user, form.scope.data
         )
     except services.BookingRefused as refused:
-        flash("Déplacement impossible : " + " ".join(refused.reasons))
+        flash("Déplacement impossible : " + " ".join(refused.reasons), "error")
         if refused.proposals:
             flash("Créneaux libres : " + ", ".join(schedule.describe(p) for p in refused.proposals))
         return _back(appointment)
@@ -260,12 +260,12 @@ def cancel(appointment_ref):
     appointment = services.get_appointment_or_404(appointment_ref)
     form = forms.CancelForm()
     if not form.validate_on_submit():
-        flash("Choisissez un motif d'annulation : rien n'a été modifié.")
+        flash("Choisissez un motif d'annulation : rien n'a été modifié.", "error")
         return _back(appointment)
     try:
         count = services.cancel(appointment, form.reason.data, current_user, form.scope.data)
     except services.BookingRefused as refused:
-        flash(" ".join(refused.reasons))
+        flash(" ".join(refused.reasons), "error")
         return _back(appointment)
     flash(f"{count} rendez-vous annulé(s).")
     return _back(appointment)
@@ -281,5 +281,5 @@ def mark(appointment_ref):
             services.mark(appointment, form.status.data, current_user)
             flash("Statut enregistré.")
         except services.BookingRefused as refused:
-            flash(" ".join(refused.reasons))
+            flash(" ".join(refused.reasons), "error")
     return _back(appointment)

@@ -1,6 +1,6 @@
 import datetime
 
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, HiddenField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
 
 from cabinet.audit.actions import ACTIONS
@@ -8,7 +8,8 @@ from cabinet.forms import FrenchForm, choices
 
 
 class TraceFilterForm(FrenchForm):
-    """Filters of the journal viewer (GET: no patient name, only opaque refs)."""
+    """Filters of the journal viewer. GET, so no name is ever typed into the URL: the patient
+    is chosen by a link (a row of the journal, the patient's page), which carries the ref."""
 
     class Meta:
         csrf = False
@@ -16,7 +17,7 @@ class TraceFilterForm(FrenchForm):
     start = DateField("Du", validators=[Optional()])
     end = DateField("Au (inclus)", validators=[Optional()])
     actor = SelectField("Utilisateur", choices=[], validate_choice=False, default="")
-    patient = StringField("Référence du patient", validators=[Optional(), Length(max=40)])
+    patient = HiddenField(validators=[Optional(), Length(max=40)])
     action = SelectField(
         "Action",
         choices=choices([("", "Toutes")] + sorted(ACTIONS.items(), key=lambda a: a[1])),
@@ -38,6 +39,22 @@ class TraceFilterForm(FrenchForm):
             else None
         )
         return start, end
+
+    def described(self, actor_name: str | None) -> str:
+        """The filters in French, for the trace of an export (the patient, if chosen, goes in
+        the trace's own patient column)."""
+        parts = []
+        if self.start.data:
+            parts.append(f"du {self.start.data:%d/%m/%Y}")
+        if self.end.data:
+            parts.append(f"au {self.end.data:%d/%m/%Y}")
+        if actor_name:
+            parts.append(f"utilisateur {actor_name}")
+        if self.patient.data:
+            parts.append("un patient")
+        if self.action.data:
+            parts.append(f"action « {ACTIONS.get(self.action.data, self.action.data)} »")
+        return ", ".join(parts) or "tout le journal"
 
     def filters(self) -> dict:
         start, end = self.period()

@@ -3,23 +3,54 @@
 from flask import current_app, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
-from cabinet.audit import bp, services
+from cabinet.audit import bp, services, targets
 from cabinet.audit.actions import label
 from cabinet.audit.forms import TraceFilterForm
 from cabinet.htmx import render
 
 
-def _form() -> TraceFilterForm:
+def _accounts() -> dict:
+    return current_app.extensions.get("cabinet.accounts", lambda: {})()
+
+
+def _form(accounts: dict) -> TraceFilterForm:
     form = TraceFilterForm(request.args)
-    actors = current_app.extensions.get("cabinet.actor_choices", lambda: [])()
-    form.actor.choices = [("", "Tous")] + [(str(i), name) for i, name in actors]
+    ordered = sorted(accounts.items(), key=lambda item: item[1][1])
+    form.actor.choices = [("", "Tous")] + [(str(i), name) for i, (_, name) in ordered]
     return form
+
+
+def _patient_names(refs) -> dict[str, str]:
+    # `audit` knows no patient model: the composition root looks the names up (admin only:
+    # the journal's readers may see identities, never care content).
+    refs = {ref for ref in refs if ref}
+    lookup = current_app.extensions.get("cabinet.patient_names", lambda refs: {})
+    return lookup(refs) if refs else {}
+
+
+def _context(form, rows, accounts, more_url=None) -> dict:
+    names = _patient_names([row.patient_ref for row in rows] + [form.patient.data])
+    return {
+        "form": form,
+        "rows": rows,
+        "more_url": more_url,
+        "label": label,
+        "names": names,
+        "chosen_patient": names.get(form.patient.data) if form.patient.data else None,
+        "all_patients_url": url_for(
+            "audit.index",
+            **{k: v for k, v in request.args.items() if k not in ("patient", "avant")},
+        ),
+        "target": lambda row: targets.describe(row.target, accounts),
+        "detail": lambda row: targets.detail(row.action, row.detail),
+    }
 
 
 @bp.route("/")
 def index():
-    """Search the traces by period, user, patient ref and action, newest first. Admin."""
-    form = _form()
+    """Search the traces by period, user, patient and action, newest first. Admin."""
+    accounts = _accounts()
+    form = _form(accounts)
     rows, next_seq = [], None
     if form.validate():
         before = request.args.get("avant", type=int)
@@ -37,22 +68,30 @@ def index():
         args = {k: v for k, v in request.args.items() if k != "avant"}
         more_url = url_for("audit.index", **args, avant=next_seq)
     return render(
-        "audit/index.html", "audit/_rows.html", form=form, rows=rows, more_url=more_url, label=label
+        "audit/index.html", "audit/_rows.html", **_context(form, rows, accounts, more_url)
     )
 
 
 @bp.route("/export.csv")
 def export():
-    """The selected traces as CSV (the export itself is traced). Admin."""
-    form = _form()
+    """The selected traces as CSV, raw values for auditors (the export itself is traced).
+    Admin."""
+    accounts = _accounts()
+    form = _form(accounts)
     if not form.validate():
-        return render_template(
-            "audit/index.html", form=form, rows=[], more_url=None, label=label
-        ), 422
+        return render_template("audit/index.html", **_context(form, [], accounts)), 422
     filters = form.filters()
-    described = ", ".join(f"{k}={v}" for k, v in filters.items() if v is not None) or "tout"
-    services.trace(current_user, "audit.export", target="trace", detail=described[:200])
-    rows = services.search(**filters, limit=None)
+    actor = accounts.get(filters["actor_id"], (None, None))[1]
+    # The chosen patient goes in the trace's own column (the journal names them, the CSV keeps
+    # the ref); the export lists the traces selected, not its own.
+    exported = services.trace(
+        current_user,
+        "audit.export",
+        patient=filters["patient_ref"],
+        target="trace",
+        detail=form.described(actor)[:200],
+    )
+    rows = services.search(**filters, before_seq=exported.seq, limit=None)
     response = current_app.response_class(
         stream_with_context(services.csv_lines(rows.iterator())), mimetype="text/csv"
     )

@@ -37,7 +37,7 @@ def index():
                 "l'équipe de soins signalés",
             )
     requests = []
-    if has_permission(current_user, "settings.manage"):
+    if has_permission(current_user, "rights.register"):
         from cabinet.rights import services as rights
 
         requests = [

@@ -120,7 +120,7 @@ def edit(patient_ref):
         try:
             changed = services.update_patient(patient, form.cleaned(), current_user)
         except services.PatientRestricted as frozen:
-            flash(str(frozen))
+            flash(str(frozen), "error")
             return redirect(url_for("patients.show", patient_ref=patient.ref))
         flash("Fiche patient mise à jour." if changed else "Aucune modification.")
         return redirect(url_for("patients.show", patient_ref=patient.ref))

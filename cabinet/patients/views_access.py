@@ -49,7 +49,7 @@ def access_report(patient_ref):
             "patient.access_report",
             patient=patient,
             target="patient",
-            detail=f"période du {start:%d/%m/%Y}",
+            detail=f"période du {form.start.data or today - kept:%d/%m/%Y}",
         )
         rows = list(audit_services.patient_accesses(patient.ref, start, end))
     status = 200 if not form.errors else 422

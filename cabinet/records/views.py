@@ -108,11 +108,14 @@ def add_item(patient_ref):
                 form.note.data,
             )
         except services.RecordRefused as refused:
-            flash(str(refused))
+            flash(str(refused), "error")
         else:
             flash("Élément ajouté au dossier.")
     else:
-        flash("Élément refusé : " + " ".join(e for errors in form.errors.values() for e in errors))
+        flash(
+            "Élément refusé : " + " ".join(e for errors in form.errors.values() for e in errors),
+            "error",
+        )
     return redirect(url_for("records.show", patient_ref=patient.ref))
 
 
@@ -147,7 +150,7 @@ def correct_item(item_ref):
             )
             flash("Correction enregistrée (nouvelle version).")
         except services.RecordRefused as refused:
-            flash(str(refused))
+            flash(str(refused), "error")
         return redirect(url_for("records.show", patient_ref=patient.ref))
     status = 200 if request.method == "GET" else 422
     return render("records/correct.html", item=item, patient=patient, form=form), status
@@ -165,7 +168,7 @@ def delete_item(item_ref):
         services.delete_mistake(current_user, item)
         flash("Élément supprimé.")
     except services.RecordRefused as refused:
-        flash(str(refused))
+        flash(str(refused), "error")
     return redirect(url_for("records.show", patient_ref=patient.ref))
 
 
@@ -181,7 +184,7 @@ def lifestyle_consent(patient_ref):
             services.record_lifestyle_consent(current_user, patient)
             flash("Accord du patient enregistré.")
         except services.RecordRefused as refused:
-            flash(str(refused))
+            flash(str(refused), "error")
     return redirect(url_for("records.show", patient_ref=patient.ref))
 
 

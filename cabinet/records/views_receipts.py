@@ -66,11 +66,14 @@ def record_payment():
                 form.payment_mode.data,
             )
         except services.RecordRefused as refused:
-            flash(str(refused))
+            flash(str(refused), "error")
         else:
             flash("Paiement enregistré.")
     else:
-        flash("Paiement refusé : " + " ".join(e for errors in form.errors.values() for e in errors))
+        flash(
+            "Paiement refusé : " + " ".join(e for errors in form.errors.values() for e in errors),
+            "error",
+        )
     return redirect(url_for("records.receipts"))
 
 

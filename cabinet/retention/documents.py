@@ -135,12 +135,13 @@ def comparable(document: dict) -> dict:
 
 
 def labels() -> dict:
-    """French labels for the codes a document holds, for the pages that show one."""
-    from cabinet.appointments.models import STATUSES
+    """French labels for the codes and ids a document holds, for the pages that show one."""
+    from cabinet.appointments.models import STATUSES, AppointmentType
     from cabinet.patients.identity import IDENTITY_STATUSES
     from cabinet.patients.models import SEXES
     from cabinet.patients.services import TRACKED_FIELDS
-    from cabinet.records.models import ITEM_KINDS
+    from cabinet.records.models import ITEM_KINDS, MEASUREMENT_UNITS, PAYMENT_MODES, Act
+    from cabinet.users.models import User
 
     return {
         "kinds": ITEM_KINDS,
@@ -148,4 +149,10 @@ def labels() -> dict:
         "fields": TRACKED_FIELDS,
         "sexes": SEXES,
         "identity": IDENTITY_STATUSES,
+        "units": MEASUREMENT_UNITS,
+        "payment_modes": PAYMENT_MODES,
+        # Accounts, appointment types and acts are never deleted: a document names them by id.
+        "acts": {a.id: a.code for a in Act.select(Act.id, Act.code)},
+        "appointment_types": {t.id: t.name for t in AppointmentType.select()},
+        "accounts": {u.id: u.display_name for u in User.select(User.id, User.display_name)},
     }

@@ -14,6 +14,7 @@ from peewee import fn
 from cabinet import settings
 from cabinet.audit import jobs as audit_jobs
 from cabinet.audit import trace
+from cabinet.audit.targets import retention_detail
 from cabinet.db import database, utcnow
 from cabinet.patients.models import Patient
 from cabinet.records.models import CareSheet, Receipt
@@ -97,15 +98,20 @@ def _finish(record, summary, outcome, error):
             error=error,
             summary=json.dumps(summary, ensure_ascii=False),
         ).where(RetentionRun.id == record.id).execute()
-        counts = ", ".join(
-            f"{k} {summary[k]}"
-            for k in ("archived", "deleted", "care_sheets_purged", "receipts_purged")
+        # In French: the journal shows this sentence as it is (the counts stay in the run).
+        detail = retention_detail(
+            summary["dry_run"],
+            f"{record.as_of:%d/%m/%Y}",
+            summary["archived"],
+            summary["deleted"],
+            summary["care_sheets_purged"],
+            summary["receipts_purged"],
         )
         trace(
             None,
             "system.retention_run",
             target="retention",
-            detail=f"{'simulation ' if summary['dry_run'] else ''}au {summary['as_of']} : {counts}",
+            detail=detail,
             outcome="ok" if outcome == "ok" else "error",
         )
 

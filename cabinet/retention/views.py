@@ -96,7 +96,7 @@ def archived_file(patient_ref):
     try:
         document = engine.read(row)
     except engine.ArchiveError as refused:
-        flash(str(refused))
+        flash(str(refused), "error")
         return redirect(url_for("retention.archives"))
     trace(
         current_user,
@@ -124,7 +124,7 @@ def restore(patient_ref):
     try:
         patient = engine.restore(row.ref, current_user)
     except engine.ArchiveError as refused:
-        flash(str(refused))
+        flash(str(refused), "error")
         return redirect(url_for("retention.archives"))
     flash("Dossier restauré dans la base active.")
     return redirect(url_for("patients.show", patient_ref=patient.ref))

@@ -1,21 +1,35 @@
-"""Patients' rights (I3–I8): requests register, encrypted export, erasure, restriction,
-objection."""
+"""Patients' rights (I3–I8): requests register, copies of the file, erasure, restriction,
+objection.
+
+Every signed-in profile may register and follow a request (`rights.register`): the secretary
+or the admin usually receives it. Copies of the file need more, per view: the administrative
+part `rights.answer` (admin), the medical part `rights.release` (practitioners).
+"""
 
 from flask import Blueprint
 
 from cabinet.security import declare
 
 bp = Blueprint("rights", __name__)
-declare(bp, "settings.manage")
+declare(bp, "rights.register")
 
-from cabinet.rights import views  # noqa: E402,F401
+from cabinet.rights import views, views_access  # noqa: E402,F401
 
 
 def patient_panel(patient, user):
-    """The rights section of the admin's view of a patient page."""
+    """The rights section of a patient page: the patient's requests, and for the admin the
+    answers from the administrative part."""
     from cabinet.rights import services
+    from cabinet.rights.models import KINDS, STATUSES
+    from cabinet.security import has_permission
 
-    return {"erasure_refusal": services.erasure_refusal(patient)}
+    refusal = services.erasure_refusal(patient) if has_permission(user, "rights.answer") else None
+    return {
+        "erasure_refusal": refusal,
+        "requests": list(services.for_patient(patient)),
+        "kinds": KINDS,
+        "statuses": STATUSES,
+    }
 
 
 def preferences_panel(patient, user):

@@ -11,13 +11,14 @@ import pyzipper
 from cabinet.audit import services as audit_services
 from cabinet.audit import trace
 from cabinet.audit.actions import label
+from cabinet.audit.models import Trace
 from cabinet.db import database, utcnow
 from cabinet.patients.models import Patient
 from cabinet.retention import documents
 from cabinet.rights.deadlines import deadlines, urgency
 from cabinet.rights.models import KINDS, RightsRequest
 
-EXPORT_SCHEMA_VERSION = 1
+EXPORT_SCHEMA_VERSION = 2
 
 
 class RightsRefused(Exception):
@@ -63,22 +64,16 @@ def create_request(
 def close_request(actor, request: RightsRequest, status: str, answer: str) -> None:
     if status not in ("answered", "refused"):
         raise RightsRefused("Statut inconnu.")
-    if (
-        request.kind == "medical_access"
-        and status == "answered"
-        and request.earliest_on
-        and datetime.date.today() < request.earliest_on
-    ):
-        raise RightsRefused(
-            "Le dossier médical ne peut être communiqué qu'après un délai de "
-            f"48 heures, soit à partir du {request.earliest_on:%d/%m/%Y}."
-        )
+    if request.kind == "medical_access" and status == "answered":
+        too_early = _too_early(request, _today())
+        if too_early:
+            raise RightsRefused(too_early)
     if not request.identity_checked:
         raise RightsRefused("Vérifiez d'abord l'identité du demandeur.")
     with database.atomic():
-        RightsRequest.update(
-            status=status, answer=answer[:2000], answered_on=datetime.date.today()
-        ).where(RightsRequest.id == request.id).execute()
+        RightsRequest.update(status=status, answer=answer[:2000], answered_on=_today()).where(
+            RightsRequest.id == request.id
+        ).execute()
         trace(
             actor,
             "rights.request_update",
@@ -88,22 +83,89 @@ def close_request(actor, request: RightsRequest, status: str, answer: str) -> No
         )
 
 
+def confirm_identity(actor, request: RightsRequest) -> None:
+    """The requester's identity was checked after the request was registered."""
+    with database.atomic():
+        RightsRequest.update(identity_checked=True).where(RightsRequest.id == request.id).execute()
+        trace(
+            actor,
+            "rights.request_update",
+            patient=request.patient_ref or None,
+            target=f"rights_request:{request.ref}",
+            detail="identité du demandeur vérifiée",
+        )
+
+
+def _today() -> datetime.date:
+    return datetime.date.today()
+
+
+def _too_early(request: RightsRequest, day: datetime.date) -> str | None:
+    if request.earliest_on and day < request.earliest_on:
+        return (
+            "Le dossier médical ne peut être communiqué qu'après un délai de "
+            f"48 heures, soit à partir du {request.earliest_on:%d/%m/%Y}."
+        )
+    return None
+
+
 def pending(today: datetime.date):
-    """Open requests with their urgency, the most urgent first (admin's home page)."""
+    """Open requests with their urgency, the most urgent first (home page)."""
     rows = (
         RightsRequest.select().where(RightsRequest.status == "open").order_by(RightsRequest.due_on)
     )
     return [(row, urgency(row.due_on, today)) for row in rows]
 
 
+def for_patient(patient: Patient):
+    """The patient's requests, the open ones first (patient page)."""
+    return (
+        RightsRequest.select()
+        .where(RightsRequest.patient_ref == patient.ref)
+        .order_by(RightsRequest.status.desc(), RightsRequest.received_on.desc())
+    )
+
+
 # Access and portability (I3, P6) -----------------------------------------------------------
+#
+# The administrative part (identity, contact, rectifications, appointments, payments, the
+# report of accesses) is answered by the data controller at once. The medical part is only
+# ever released by a practitioner, from a registered medical-record request, once its legal
+# delay has passed (art. L1111-7 CSP), within the care team or under break-glass (A1, A2).
+
+ADMINISTRATIVE = "administrative"
+COMPLETE = "complete"
+# How a copy is described in its trace (the journal and the patient's access report).
+PART_DETAIL = {
+    ADMINISTRATIVE: "partie administrative",
+    COMPLETE: "dossier complet, partie médicale comprise",
+}
+NOT_IN_CARE_TEAM = (
+    "Vous ne suivez pas ce patient : seul un praticien de son équipe de soins, ou un "
+    "accès exceptionnel motivé, peut communiquer son dossier médical."
+)
+MEDICAL_TABLES = (
+    "record_item",
+    "record_item_version",
+    "lifestyle_consent",
+    "care_session",
+    "session_act",
+    "care_sheet",
+    "care_assignment",
+)
 
 
-def whole_file(patient: Patient) -> dict:
-    """Everything the practice holds about the patient, plus the report of accesses."""
+def whole_file(patient: Patient, part: str) -> dict:
+    """What the practice holds about the patient — the administrative part, or the complete
+    file with the medical part — plus the report of accesses."""
     from cabinet.records.models import Receipt
 
+    if part not in (ADMINISTRATIVE, COMPLETE):
+        raise ValueError(part)
     document = documents.dump_many([patient.id])[patient.id]
+    if part == ADMINISTRATIVE:
+        for name in MEDICAL_TABLES:
+            del document[name]
     document["receipt"] = [
         {
             "received_on": r.received_on.isoformat(),
@@ -125,6 +187,7 @@ def whole_file(patient: Patient) -> dict:
     return {
         "schema": "cabinet-export",
         "version": EXPORT_SCHEMA_VERSION,
+        "part": part,
         "generated_at": utcnow().isoformat(timespec="seconds") + "Z",
         "patient_ref": patient.ref,
         "file": document,
@@ -138,9 +201,8 @@ def new_password() -> str:
     return "-".join(raw[i : i + 4] for i in range(0, 20, 4))
 
 
-def encrypted_export(actor, patient: Patient, password: str) -> bytes:
-    """The whole file as JSON inside an AES-256 encrypted ZIP (P6); traced."""
-    body = json.dumps(whole_file(patient), ensure_ascii=False, indent=2).encode()
+def _zip(document: dict, password: str) -> bytes:
+    body = json.dumps(document, ensure_ascii=False, indent=2).encode()
     buffer = io.BytesIO()
     with pyzipper.AESZipFile(
         buffer, "w", compression=pyzipper.ZIP_DEFLATED, encryption=pyzipper.WZ_AES
@@ -153,14 +215,114 @@ def encrypted_export(actor, patient: Patient, password: str) -> bytes:
             "Export de votre dossier (format JSON). "
             "Schéma : voir la documentation du logiciel (export-schema.json).\n",
         )
+    return buffer.getvalue()
+
+
+def print_administrative(actor, patient: Patient) -> dict:
+    """The administrative part, printable at once (no care content); traced."""
+    trace(
+        actor,
+        "rights.access_print",
+        patient=patient,
+        target="patient",
+        detail=PART_DETAIL[ADMINISTRATIVE],
+    )
+    return whole_file(patient, ADMINISTRATIVE)
+
+
+def export_administrative(actor, patient: Patient, password: str) -> bytes:
+    """The administrative part as JSON inside an AES-256 encrypted ZIP (P6); traced."""
+    data = _zip(whole_file(patient, ADMINISTRATIVE), password)
     trace(
         actor,
         "rights.access_export",
         patient=patient,
         target="patient",
-        detail="archive chiffrée AES-256",
+        detail=f"{PART_DETAIL[ADMINISTRATIVE]}, archive chiffrée AES-256",
     )
-    return buffer.getvalue()
+    return data
+
+
+def release_refusal(user, request: RightsRequest) -> tuple[Patient | None, str | None]:
+    """(patient, None) when this practitioner may release the medical part of this request
+    now, else (patient or None, the French reason)."""
+    from cabinet.records.services import access_basis
+
+    if request.kind != "medical_access":
+        return None, "Seule une demande d'accès au dossier médical ouvre la partie médicale."
+    if request.status != "open":
+        return None, "Cette demande est close : enregistrez une nouvelle demande."
+    patient = (
+        Patient.get_or_none(Patient.ref == request.patient_ref) if request.patient_ref else None
+    )
+    if patient is None:
+        return None, "Aucun dossier de la base active n'est rattaché à cette demande."
+    if not request.identity_checked:
+        return patient, "Vérifiez d'abord l'identité du demandeur."
+    too_early = _too_early(request, _today())
+    if too_early:
+        return patient, too_early
+    if access_basis(user, patient) is None:
+        return patient, NOT_IN_CARE_TEAM
+    return patient, None
+
+
+def check_release(actor, request: RightsRequest) -> Patient:
+    """The patient, or RightsRefused when the release is not allowed now: the refusal is
+    traced, nothing else is written. Called again by every step that hands data over."""
+    patient, refusal = release_refusal(actor, request)
+    if refusal:
+        trace(
+            actor,
+            "rights.release_refused",
+            patient=patient or request.patient_ref or None,
+            target=f"rights_request:{request.ref}",
+            detail=refusal[:120],
+            outcome="refused",
+        )
+        raise RightsRefused(refusal)
+    return patient
+
+
+def print_release(actor, request: RightsRequest) -> tuple[Patient, dict]:
+    """The complete file, printed from the request by a practitioner; traced."""
+    patient = check_release(actor, request)
+    trace(
+        actor,
+        "rights.access_print",
+        patient=patient,
+        target=f"rights_request:{request.ref}",
+        detail=PART_DETAIL[COMPLETE],
+    )
+    return patient, whole_file(patient, COMPLETE)
+
+
+def export_release(actor, request: RightsRequest, password: str) -> bytes:
+    """The complete file in an AES-256 ZIP, from the request; checked again here, whatever
+    led to the download, and traced."""
+    patient = check_release(actor, request)
+    data = _zip(whole_file(patient, COMPLETE), password)
+    trace(
+        actor,
+        "rights.access_export",
+        patient=patient,
+        target=f"rights_request:{request.ref}",
+        detail=f"{PART_DETAIL[COMPLETE]}, archive chiffrée AES-256",
+    )
+    return data
+
+
+def releases(request: RightsRequest):
+    """Prints and exports made from this request (who, when), oldest first."""
+    return (
+        Trace.select()
+        .where(
+            Trace.action.in_(["rights.access_print", "rights.access_export"])
+            & (Trace.target == f"rights_request:{request.ref}")
+            & (Trace.outcome == "ok")
+        )
+        .order_by(Trace.seq)
+    )
 
 
 # Erasure (I5) -----------------------------------------------------------------------------

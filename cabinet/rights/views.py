@@ -1,51 +1,23 @@
-"""Rights requests and what answers them (admin), and the patient's preferences."""
+"""The register of rights requests (whoever receives a request), one request's page, and
+the answers that are not a copy of the file: erasure, restriction, the patient's
+preferences. Copies of the file are in views_access.py."""
 
 import datetime
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
 
-from cabinet.audit import trace
-from cabinet.forms import FrenchForm, choices
-from cabinet.patients.services import get_patient_or_404
+from cabinet.forms import FrenchForm
+from cabinet.patients.models import Patient
+from cabinet.patients.services import get_patient_or_404, open_patient
 from cabinet.rights import bp, services
 from cabinet.rights.deadlines import urgency
+from cabinet.rights.forms import CloseForm, PreferencesForm, RequestForm
 from cabinet.rights.models import KINDS, STATUSES, RightsRequest
-from cabinet.security import require
+from cabinet.security import has_permission, require
 
 
-class RequestForm(FrenchForm):
-    requester = StringField(
-        "Demandeur", validators=[DataRequired("Indiquez qui fait la demande."), Length(max=120)]
-    )
-    kind = SelectField("Droit exercé", choices=choices(KINDS))
-    received_on = DateField("Reçue le", validators=[DataRequired("Indiquez une date valide.")])
-    identity_checked = BooleanField("Identité du demandeur vérifiée")
-    old_information = BooleanField("Informations médicales de plus de 5 ans (délai de 2 mois)")
-    patient_ref = StringField(validators=[Optional(), Length(max=40)])
-
-    def validate_received_on(self, field):
-        if field.data and field.data > datetime.date.today():
-            from wtforms.validators import ValidationError
-
-            raise ValidationError("La date de réception ne peut pas être dans le futur.")
-
-
-class CloseForm(FrenchForm):
-    status = SelectField("Issue", choices=choices({"answered": "Répondu", "refused": "Refusé"}))
-    answer = TextAreaField("Réponse (résumé)", validators=[Optional(), Length(max=2000)])
-
-
-class PreferencesForm(FrenchForm):
-    reminders = BooleanField("Le patient accepte les rappels de rendez-vous")
-    sharing_objection = BooleanField(
-        "Le patient s'oppose au partage de son dossier au sein du cabinet"
-    )
-
-
-def _request_or_404(ref):
+def request_or_404(ref: str) -> RightsRequest:
     row = RightsRequest.get_or_none(RightsRequest.ref == ref)
     if row is None:
         abort(404)
@@ -54,7 +26,8 @@ def _request_or_404(ref):
 
 @bp.route("/", methods=["GET", "POST"])
 def index():
-    """The register of rights requests with their deadlines; a new request. Admin."""
+    """The register of rights requests with their deadlines; a new request. Whoever receives
+    one: admin, secretary, practitioners."""
     form = RequestForm()
     if request.method == "GET":
         form.received_on.data = datetime.date.today()
@@ -85,24 +58,24 @@ def index():
 
 @bp.route("/demande/<request_ref>", methods=["GET", "POST"])
 def show(request_ref):
-    """One request: deadline, what answers it, and closing it. Admin."""
-    row = _request_or_404(request_ref)
+    """One request: deadline, who answers it and how, closing it. Admin, secretary,
+    practitioners (each sees the answers their profile may give)."""
+    row = request_or_404(request_ref)
     form = CloseForm()
     if form.validate_on_submit():
         try:
             services.close_request(current_user, row, form.status.data, form.answer.data or "")
         except services.RightsRefused as refused:
-            flash(str(refused))
+            flash(str(refused), "error")
         else:
             flash("Demande close.")
         return redirect(url_for("rights.show", request_ref=row.ref))
     patient = None
-    if row.patient_ref:
-        from cabinet.patients.models import Patient
-
-        patient = Patient.get_or_none(Patient.ref == row.patient_ref)
-        if patient is not None:
-            trace(current_user, "patient.view", patient=patient, target=f"rights_request:{row.ref}")
+    if row.patient_ref and Patient.select().where(Patient.ref == row.patient_ref).exists():
+        patient = open_patient(row.patient_ref, current_user)
+    release_refusal = None
+    if row.kind == "medical_access" and has_permission(current_user, "rights.release"):
+        _, release_refusal = services.release_refusal(current_user, row)
     return render_template(
         "rights/show.html",
         row=row,
@@ -112,62 +85,25 @@ def show(request_ref):
         patient=patient,
         action_form=FrenchForm(),
         refusal=services.erasure_refusal(patient) if patient else None,
+        release_refusal=release_refusal,
+        break_glass=release_refusal == services.NOT_IN_CARE_TEAM,
+        releases=list(services.releases(row)),
         urgency=urgency(row.due_on, datetime.date.today()),
     )
 
 
-@bp.route("/patients/<patient_ref>/export", methods=["POST"])
-def export(patient_ref):
-    """Prepare the encrypted export; its password is shown once. Admin."""
-    patient = get_patient_or_404(patient_ref)
-    if not FrenchForm().validate_on_submit():
-        abort(400)
-    session["pending_export"] = {"patient_ref": patient.ref, "password": services.new_password()}
-    return redirect(url_for("rights.export_ready", patient_ref=patient.ref))
-
-
-@bp.route("/patients/<patient_ref>/export/pret")
-def export_ready(patient_ref):
-    """The password, shown once, and the download. Admin."""
-    pending = session.get("pending_export")
-    if not pending or pending["patient_ref"] != patient_ref:
-        flash("Export expiré : préparez-le de nouveau.")
-        return redirect(url_for("rights.index"))
-    patient = get_patient_or_404(patient_ref)
-    shown = pending.pop("shown", False)
-    pending["shown"] = True
-    session["pending_export"] = pending
-    return render_template(
-        "rights/export_ready.html", patient=patient, password=None if shown else pending["password"]
-    )
-
-
-@bp.route("/patients/<patient_ref>/export/dossier.zip")
-def download(patient_ref):
-    """The AES-256 encrypted ZIP (downloaded once). Admin."""
-    pending = session.pop("pending_export", None)
-    if not pending or pending["patient_ref"] != patient_ref:
-        flash("Export expiré : préparez-le de nouveau.")
-        return redirect(url_for("rights.index"))
-    patient = get_patient_or_404(patient_ref)
-    data = services.encrypted_export(current_user, patient, pending["password"])
-    response = current_app.response_class(data, mimetype="application/zip")
-    response.headers["Content-Disposition"] = 'attachment; filename="dossier-patient.zip"'
-    return response
-
-
-@bp.route("/patients/<patient_ref>/dossier")
-def print_file(patient_ref):
-    """The whole file as a printable document for the patient (I3). Admin."""
-    patient = get_patient_or_404(patient_ref)
-    whole = services.whole_file(patient)
-    trace(current_user, "rights.access_print", patient=patient, target="patient")
-    from cabinet.retention.documents import labels
-
-    return render_template("rights/whole_file.html", patient=patient, whole=whole, labels=labels())
+@bp.route("/demande/<request_ref>/identite", methods=["POST"])
+def check_identity(request_ref):
+    """Record that the requester's identity was checked. Admin, secretary, practitioners."""
+    row = request_or_404(request_ref)
+    if FrenchForm().validate_on_submit() and not row.identity_checked:
+        services.confirm_identity(current_user, row)
+        flash("Identité du demandeur vérifiée.")
+    return redirect(url_for("rights.show", request_ref=row.ref))
 
 
 @bp.route("/patients/<patient_ref>/effacer", methods=["POST"])
+@require("rights.answer")
 def erase(patient_ref):
     """Erase a person never cared for; refused, with the reason, otherwise. Admin."""
     patient = get_patient_or_404(patient_ref)
@@ -176,13 +112,14 @@ def erase(patient_ref):
     try:
         services.erase(current_user, patient)
     except services.RightsRefused as refused:
-        flash("Effacement refusé : " + str(refused))
+        flash("Effacement refusé : " + str(refused), "error")
         return redirect(url_for("patients.show", patient_ref=patient.ref))
     flash("Les données de cette personne ont été effacées.")
     return redirect(url_for("rights.index"))
 
 
 @bp.route("/patients/<patient_ref>/effacer-facultatif", methods=["POST"])
+@require("rights.answer")
 def erase_optional(patient_ref):
     """Erase lifestyle items and the reminder preference (not required by law). Admin."""
     patient = get_patient_or_404(patient_ref)
@@ -193,6 +130,7 @@ def erase_optional(patient_ref):
 
 
 @bp.route("/patients/<patient_ref>/limiter", methods=["POST"])
+@require("rights.answer")
 def restrict(patient_ref):
     """Freeze the file while a dispute is checked (read-only, retention suspended). Admin."""
     patient = get_patient_or_404(patient_ref)
@@ -203,6 +141,7 @@ def restrict(patient_ref):
 
 
 @bp.route("/patients/<patient_ref>/lever-limitation", methods=["POST"])
+@require("rights.answer")
 def lift(patient_ref):
     """Lift the restriction. Admin."""
     patient = get_patient_or_404(patient_ref)
@@ -220,7 +159,7 @@ def preferences(patient_ref):
     form = PreferencesForm()
     if form.validate_on_submit():
         if patient.restricted_at is not None:
-            flash("Ce dossier est gelé : aucune modification n'est possible.")
+            flash("Ce dossier est gelé : aucune modification n'est possible.", "error")
         else:
             services.set_objections(
                 current_user, patient, not form.reminders.data, form.sharing_objection.data

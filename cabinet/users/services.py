@@ -8,6 +8,7 @@ from cabinet.auth import models as auth_models  # module import: auth.models imp
 from cabinet.auth.passwords import hash_password
 from cabinet.auth.sessions import revoke
 from cabinet.db import database, utcnow
+from cabinet.formatting import french_date
 from cabinet.security import ROLES
 from cabinet.users.models import User
 
@@ -70,7 +71,8 @@ def update(user: User, actor, display_name: str, role: str, end_date) -> list[st
     if role != user.role:
         changed.append(f"rôle {ROLES[user.role]} → {ROLES[role]}")
     if end_date != user.end_date:
-        changed.append(f"date de fin {user.end_date or 'aucune'} → {end_date or 'aucune'}")
+        before, after = french_date(user.end_date), french_date(end_date)
+        changed.append(f"date de fin {before or 'aucune'} → {after or 'aucune'}")
     if not changed:
         return []
     if user.id == actor.id and role != user.role:

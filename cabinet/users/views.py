@@ -85,7 +85,7 @@ def edit(user_ref):
                 form.end_date.data,
             )
         except services.AccountError as refused:
-            flash(str(refused))
+            flash(str(refused), "error")
         else:
             flash("Compte modifié." if changed else "Aucune modification.")
         return redirect(url_for("users.show", user_ref=user.ref))
@@ -106,7 +106,7 @@ def _action(user_ref, do, done_message):
     try:
         result = do(user)
     except services.AccountError as refused:
-        flash(str(refused))
+        flash(str(refused), "error")
     else:
         flash(done_message)
         if isinstance(result, str):
@@ -190,7 +190,7 @@ def security_settings():
                 },
             )
         except settings.SettingError as refused:
-            flash(str(refused))
+            flash(str(refused), "error")
             return render_template("users/security_settings.html", form=form), 422
         flash("Paramètres enregistrés." if changed else "Aucune modification.")
         return redirect(url_for("users.security_settings"))
