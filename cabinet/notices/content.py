@@ -83,6 +83,7 @@ BASES = {
     "consent": Basis("Consentement", "art. 6.1.a RGPD", withdrawable=True),
     "vital_interests": Basis("Sauvegarde de vos intérêts vitaux", "art. 6.1.d RGPD"),
 }
+# The choice list of settings.py and the wording here name the same bases, in one order.
 assert tuple(BASES) == settings.LEGAL_BASES
 # Health data (every purpose here touches it) rests on art. 9.2.h as well: processing
 # needed for care, by professionals bound by medical secrecy (art. 9.3).

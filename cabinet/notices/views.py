@@ -37,9 +37,9 @@ def practice_settings():
                     trace(current_user, "settings.update", target=f"setting:{key}")
         flash("Paramètres du cabinet enregistrés." if changed else "Aucune modification.")
         return redirect(url_for("notices.practice_settings"))
-    return render_template(
-        "notices/settings.html", form=form, missing=content.missing(), bases=content.legal_bases()
-    ), (200 if request.method == "GET" else 422)
+    return render_template("notices/settings.html", form=form, missing=content.missing()), (
+        200 if request.method == "GET" else 422
+    )
 
 
 def _document(kind: str):
