@@ -10,6 +10,14 @@ class FrenchForm(FlaskForm):
     class Meta:
         locales = ["fr_FR", "fr"]
 
+        def render_field(self, field, render_kw):
+            # A page often holds several forms, each with its hidden CSRF field: WTForms
+            # would give every one the id "csrf_token", and an id must be unique in a page.
+            # Nothing points at that field by id (no label, no script), so it gets none.
+            if field.type == "CSRFTokenField":
+                render_kw = {"id": False, **render_kw}
+            return super().render_field(field, render_kw)
+
 
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs or a dict -> the SelectChoice list WTForms 3.3 expects."""

@@ -30,6 +30,23 @@ class Declared:
     choices: tuple = ()
 
 
+# The GDPR art. 6 bases a purpose may rest on; their wording, articles and the rights
+# each opens are in cabinet/notices/content.py (BASES), the one place the notices read.
+LEGAL_BASES = (
+    "legal_obligation",
+    "legitimate_interest",
+    "public_interest",
+    "contract",
+    "consent",
+    "vital_interests",
+)
+
+
+def _basis(purpose: str, default: str) -> Declared:
+    """The legal basis of one purpose: the référentiel's §4 table gives the default."""
+    return Declared(f"Base légale : {purpose}", default, str, maximum=40, choices=LEGAL_BASES)
+
+
 DECLARED: dict[str, Declared] = {
     "idle_lock_minutes": Declared("Verrouillage après inactivité (minutes)", 5, int, 1, 30),
     "password_min_entropy": Declared(
@@ -71,6 +88,16 @@ DECLARED: dict[str, Declared] = {
         "Rappels de rendez-vous (canaux, avec l'accord du patient)", "", str, maximum=120
     ),
     "backup_location": Declared("Lieu des sauvegardes chiffrées", "", str, maximum=200),
+    # The legal basis of each purpose (P7): the référentiel's §4 table by default; another
+    # choice is the practice's, documented in the justification (shown in the register).
+    "legal_basis_appointments": _basis("gestion des rendez-vous", "legitimate_interest"),
+    "legal_basis_medical_record": _basis("dossier médical et de soins", "legal_obligation"),
+    "legal_basis_insurance": _basis("feuilles de soins et assurance maladie", "legal_obligation"),
+    "legal_basis_accounting": _basis("comptabilité du cabinet", "legitimate_interest"),
+    "legal_basis_exchanges": _basis("échanges avec les professionnels", "legitimate_interest"),
+    "legal_basis_justification": Declared(
+        "Justification documentée des bases légales choisies hors référentiel", "", str, maximum=600
+    ),
     "trace_retention_days": Declared(
         "Durée de conservation des traces (jours)", 365, int, 183, 1095
     ),
@@ -101,6 +128,8 @@ def validate(key: str, value) -> object:
         value = "\n".join(line.strip() for line in str(value or "").strip().splitlines())
         if len(value) > (declared.maximum or 200):
             raise SettingError(f"{declared.label} : {declared.maximum or 200} caractères au plus.")
+        if declared.choices and value not in declared.choices:
+            raise SettingError(f"{declared.label} : choix inconnu.")
         return value
     try:
         value = declared.kind(value) if declared.kind is not bool else bool(value)

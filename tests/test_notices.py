@@ -169,3 +169,151 @@ def test_confirmation_card_carries_the_short_text(
         secretary_client.get(f"/agenda/rdv/{appointment.ref}/confirmation").get_data(as_text=True)
     )
     assert "Vos données personnelles." in page and "réclamation auprès de la CNIL" in page
+
+
+# Legal bases (issue 18.3, P7): the référentiel's §4 table by default, a setting otherwise,
+# one wording in every notice and in the register, the right to object where it applies.
+
+DOCUMENTS = ("/information/affiche", "/information/depliant", "/information/texte-court")
+DEFAULT_BASES = {
+    "Gestion des rendez-vous": "Intérêt légitime du cabinet (art. 6.1.f RGPD) : organiser "
+    "l'agenda du cabinet et vous recevoir (ou venir chez vous) à l'heure convenue — vous "
+    "pouvez vous y opposer (art. 21 RGPD)",
+    "Tenue du dossier médical et de soins": "Obligation légale (art. 6.1.c RGPD)",
+    "Feuilles de soins et échanges avec l'assurance maladie": "Obligation légale (art. 6.1.c RGPD)",
+    "Comptabilité du cabinet": "Intérêt légitime du cabinet (art. 6.1.f RGPD) : tenir les "
+    "comptes du cabinet et justifier ses recettes — vous pouvez vous y opposer (art. 21 RGPD)",
+    "Échanges avec d'autres professionnels et avec les patients": "Intérêt légitime du cabinet "
+    "(art. 6.1.f RGPD) : coordonner vos soins avec les professionnels qui vous prennent en "
+    "charge — vous pouvez vous y opposer (art. 21 RGPD)",
+}
+
+
+def _pages(admin_client, practitioner_client) -> dict[str, str]:
+    pages = {
+        url: html.unescape(practitioner_client.get(url).get_data(as_text=True)) for url in DOCUMENTS
+    }
+    pages["/information/registre"] = html.unescape(
+        admin_client.get("/information/registre").get_data(as_text=True)
+    )
+    return pages
+
+
+def _exported(admin_client) -> dict[str, dict]:
+    body = json.loads(admin_client.get("/information/registre.json").get_data(as_text=True))
+    return {activity["name"]: activity for activity in body["activities"]}
+
+
+def test_bases_follow_the_referentiel_table_by_default(admin_client, practitioner_client):
+    _fill(admin_client)
+    for url, page in _pages(admin_client, practitioner_client).items():
+        for name, basis in DEFAULT_BASES.items():
+            assert f"base légale : {basis}" in page or f"{basis}</dd>" in page, (url, name)
+        assert "mission d'intérêt public / mesures précontractuelles" not in page, url
+        assert "Aucun traitement ne repose sur l'intérêt légitime" not in page, url
+    exported = _exported(admin_client)
+    assert {name: a["basis"] for name, a in exported.items()} == DEFAULT_BASES
+    appointments = exported["Gestion des rendez-vous"]["legal_basis"]
+    assert appointments["key"] == "legitimate_interest" and appointments["right_to_object"]
+    assert appointments["follows_referentiel"] and appointments["article"] == "art. 6.1.f RGPD"
+    assert appointments["legitimate_interest"].startswith("organiser l'agenda")
+
+
+def test_every_notice_names_the_right_to_object_where_the_basis_gives_it(
+    admin_client, practitioner_client
+):
+    _fill(admin_client)
+    for url, page in _pages(admin_client, practitioner_client).items():
+        if url == "/information/registre":
+            continue
+        assert (
+            "Droit d'opposition (art. 21 RGPD) : pour des raisons tenant à votre situation "
+            "particulière, vous pouvez vous opposer aux traitements fondés sur l'intérêt "
+            "légitime ou l'intérêt public (gestion des rendez-vous, comptabilité du cabinet, "
+            "échanges avec d'autres professionnels et avec les patients) ; il ne s'applique pas "
+            "à ceux qu'impose la loi (tenue du dossier médical et de soins, feuilles de soins "
+            "et échanges avec l'assurance maladie)." in " ".join(page.split())
+        ), url
+
+
+def test_settings_page_marks_the_referentiels_choice(admin_client):
+    page = html.unescape(admin_client.get("/information/parametres").get_data(as_text=True))
+    assert page.count("— proposée par le référentiel") == 5
+    assert '<option selected value="legitimate_interest">Intérêt légitime du cabinet' in page
+    assert "Justification des bases légales choisies hors référentiel" in page
+
+
+def _chosen(**bases) -> dict:
+    return {**PRACTICE, **{f"legal_basis_{key}": value for key, value in bases.items()}}
+
+
+def test_a_documented_choice_reads_the_same_everywhere(app, admin_client, practitioner_client):
+    why = "Cabinet conventionné : rendez-vous pris dans le cadre de la permanence des soins."
+    response = admin_client.post(
+        "/information/parametres",
+        data=_chosen(appointments="public_interest", accounting="legal_obligation")
+        | {"legal_basis_justification": why},
+    )
+    assert response.status_code == 302
+    appointments = (
+        "Mission d'intérêt public (art. 6.1.e RGPD) — vous pouvez vous y opposer (art. 21 RGPD)"
+    )
+    accounting = "Obligation légale (art. 6.1.c RGPD)"
+    for url, page in _pages(admin_client, practitioner_client).items():
+        assert appointments in page and "organiser l'agenda du cabinet" not in page, url
+        assert "tenir les comptes du cabinet" not in page, url
+    register = _pages(admin_client, practitioner_client)["/information/registre"]
+    assert "Choix du cabinet ; le référentiel propose : Intérêt légitime du cabinet" in register
+    assert why in register
+    exported = _exported(admin_client)
+    assert exported["Gestion des rendez-vous"]["basis"] == appointments
+    assert exported["Comptabilité du cabinet"]["basis"] == accounting
+    assert exported["Comptabilité du cabinet"]["legal_basis"]["justification"] == why
+    assert not exported["Comptabilité du cabinet"]["legal_basis"]["follows_referentiel"]
+    targets = {t.target for t in traces(app, action="settings.update")}
+    assert {"setting:legal_basis_appointments", "setting:legal_basis_accounting"} <= targets
+
+
+def test_without_legitimate_interest_no_objection_is_promised(admin_client, practitioner_client):
+    every = dict.fromkeys(("appointments", "accounting", "exchanges"), "legal_obligation")
+    response = admin_client.post(
+        "/information/parametres",
+        data=_chosen(**every) | {"legal_basis_justification": "Choix documenté du cabinet."},
+    )
+    assert response.status_code == 302
+    for url, page in _pages(admin_client, practitioner_client).items():
+        assert "vous pouvez vous y opposer (art. 21 RGPD)" not in page, url
+        if url != "/information/registre":
+            assert "Aucun traitement ne repose sur l'intérêt légitime du cabinet" in page, url
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"legal_basis_appointments": "contract"},
+            "Une base légale diffère du référentiel (« Gestion des rendez-vous ») : indiquez "
+            "la justification documentée de ce choix.",
+        ),
+        ({"legal_basis_accounting": "au-choix"}, "N'est pas un choix valide"),
+    ],
+)
+def test_a_bad_basis_choice_is_refused_and_changes_nothing(app, admin_client, data, message):
+    _fill(admin_client)
+    before = traces(app, action="settings.update")
+    response = admin_client.post("/information/parametres", data={**PRACTICE, **data})
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 422 and message in page
+    from cabinet import settings
+
+    with app.app_context():
+        assert settings.get("legal_basis_appointments") == "legitimate_interest"
+        assert settings.get("legal_basis_accounting") == "legitimate_interest"
+    assert traces(app, action="settings.update") == before
+
+
+def test_a_basis_outside_the_list_is_refused_by_the_settings_module(app):
+    from cabinet import settings
+
+    with app.app_context(), pytest.raises(settings.SettingError, match="choix inconnu"):
+        settings.put("legal_basis_appointments", "interet-du-cabinet")

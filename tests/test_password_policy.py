@@ -1,5 +1,7 @@
 """S2, S4: CNIL 2022 entropy rule, common passwords refused, the forced change after a reset."""
 
+import html
+
 import pytest
 
 from cabinet.auth import policy
@@ -34,6 +36,84 @@ def test_repeated_words_do_not_count_twice():
 @pytest.mark.parametrize("password", ["azerty", "motdepasse", "Password123!", "azertyuiop12"])
 def test_common_passwords_are_refused_whatever_their_length(password):
     assert any("courant ou prévisible" in p for p in policy.problems(password))
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("Azerty2024!", "suite de touches du clavier (azerty) suivie d'une année"),
+        ("Motdepasse1!", "mot de passe courant « motdepasse » suivi d'un chiffre"),
+        ("Soleil2025!", "mot courant « soleil » suivi d'une année"),
+        ("Qsdfgh2024!", "suite de touches du clavier (azerty) suivie d'une année"),
+        ("Wxcvbn!2024", "suite de touches du clavier (azerty) suivie d'une année"),
+        ("2024Soleil", "mot courant « soleil » précédé d'une année"),
+        ("Été2024!", "mot courant « été » suivi d'une année"),
+        ("M0tdep@sse!", "mot de passe courant « motdepasse » suivi d'un caractère spécial"),
+        ("Nicolas01012000", "mot courant « nicolas » suivi d'une date"),
+        ("&é\"'(-è", "suite de touches du clavier (azerty)"),
+        ("Password123!", "mot de passe courant « password » suivi de chiffres"),
+    ],
+)
+def test_french_keyboards_and_words_are_refused_with_the_pattern_named(password, reason):
+    """Issue 18.5 (S2): "Azerty2024!" passed at 73 bits; the reason names the pattern."""
+    predictable = [p for p in policy.problems(password) if "courant ou prévisible" in p]
+    assert len(predictable) == 1 and reason in predictable[0], predictable
+
+
+@pytest.mark.parametrize(
+    ("walk", "layout"),
+    [("azerty", "azerty"), ("aqwxsz", "azerty"), ("mlkjhg", "azerty"), ("zxcvbn", "qwerty")],
+)
+def test_keyboard_walks_of_both_layouts(walk, layout):
+    assert policy.keyboard_walk(walk) == layout
+
+
+@pytest.mark.parametrize("text", ["azr", "arbre", "kx7mpq", "tisane"])
+def test_keys_that_do_not_touch_are_no_walk(text):
+    assert policy.keyboard_walk(text) is None
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "Kx7#mPq2vL9@",
+        "Soleil83920174!",  # a known word, but 8 digits that are not a date around it
+        "Tisane-Fourmi-42!",
+        "orage tisane fourmi cactus",
+    ],
+)
+def test_a_word_with_enough_around_it_is_not_called_predictable(password):
+    assert policy.predictable_pattern(password) is None
+
+
+def test_the_french_lists_are_read_folded_and_without_comments():
+    lists = policy.french_lists()
+    assert lists["mots_de_passe_fr"][:3] == ["azerty", "azertyuiop", "motdepasse"]
+    assert "ete" in lists["mots_fr"] and "fevrier" in lists["mots_fr"]
+    assert not [w for words in lists.values() for w in words if w.startswith("#") or w != w.strip()]
+
+
+def test_azerty2024_is_refused_at_a_forced_change_whatever_its_entropy(
+    app, admin_client, anon_client
+):
+    one_time = _new_account(admin_client)
+    anon_client.post("/connexion", data={"login": "nouvelle", "password": one_time})
+    for password, reason in (
+        ("Azerty2024!", "suite de touches du clavier (azerty)"),
+        ("Motdepasse1!", "mot de passe courant « motdepasse »"),
+        ("Soleil2025!", "mot courant « soleil » suivi d'une année"),
+    ):
+        assert policy.entropy_bits(password) >= 50  # only the pattern refuses it
+        answer = anon_client.post(
+            "/mot-de-passe", data={"password": password, "confirmation": password}
+        )
+        page = html.unescape(answer.get_data(as_text=True))
+        assert answer.status_code == 422 and reason in page, password
+        assert "Ce mot de passe convient." not in page
+    from cabinet.users.models import User
+
+    with app.app_context():
+        assert User.get(User.login == "nouvelle").must_change_password
 
 
 def test_the_users_own_name_is_refused():

@@ -155,12 +155,13 @@ def conflicts(
             f"à {schedule.hhmm(other.ends_at)}."
         )
     if patient is not None:
+        # Said even when the other appointment is with the same practitioner: "Dr X is busy"
+        # alone would hide that the patient is already booked then (a duplicate booking).
         for other in _overlapping(Appointment.patient, patient.id, start, end, exclude):
-            if other.practitioner_id != practitioner.id:
-                reasons.append(
-                    f"Le patient a déjà un rendez-vous de {schedule.hhmm(other.starts_at)} à "
-                    f"{schedule.hhmm(other.ends_at)} avec {other.practitioner.display_name}."
-                )
+            reasons.append(
+                f"Le patient a déjà un rendez-vous de {schedule.hhmm(other.starts_at)} à "
+                f"{schedule.hhmm(other.ends_at)} avec {other.practitioner.display_name}."
+            )
     local_start, local_end = schedule.to_local(start), schedule.to_local(end)
     intervals, has_hours = _opening_intervals(practitioner, local_start.weekday())
     same_day = local_start.date() == local_end.date() or local_end.time() == datetime.time(0)

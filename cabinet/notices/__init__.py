@@ -17,4 +17,8 @@ def _notice_helpers():
     def notice_practice():
         return None if content.missing() else content.practice()
 
-    return {"notice_practice": notice_practice, "notice_retention": content.retention}
+    return {
+        "notice_practice": notice_practice,
+        "notice_retention": content.retention,
+        "notice_purposes": content.purposes,
+    }

@@ -1,8 +1,12 @@
 """The content of the notices and of the register, from the practice's settings (I1, I2, P7).
 
 One source for every document: the poster, the leaflet, the short text and the
-register all read `practice()` and `purposes()`, so they never disagree.
+register (printed and JSON) all read `practice()` and `purposes()`, so they never
+disagree. The legal basis of each purpose is a setting (the référentiel's §4 table by
+default) worded once, in `legal_bases()`.
 """
+
+from dataclasses import dataclass
 
 from cabinet import settings
 
@@ -59,29 +63,133 @@ def retention() -> dict:
     }
 
 
+@dataclass(frozen=True)
+class Basis:
+    """A GDPR art. 6 basis as the notices word it, and the right it opens (art. 21, 7.3)."""
+
+    label: str
+    article: str
+    right_to_object: bool = False  # art. 21.1: public interest and legitimate interest
+    withdrawable: bool = False  # art. 7.3: consent
+
+
+BASES = {
+    "legal_obligation": Basis("Obligation légale", "art. 6.1.c RGPD"),
+    "legitimate_interest": Basis(
+        "Intérêt légitime du cabinet", "art. 6.1.f RGPD", right_to_object=True
+    ),
+    "public_interest": Basis("Mission d'intérêt public", "art. 6.1.e RGPD", right_to_object=True),
+    "contract": Basis("Exécution du contrat de soins", "art. 6.1.b RGPD"),
+    "consent": Basis("Consentement", "art. 6.1.a RGPD", withdrawable=True),
+    "vital_interests": Basis("Sauvegarde de vos intérêts vitaux", "art. 6.1.d RGPD"),
+}
+# The choice list of settings.py and the wording here name the same bases, in one order.
+assert tuple(BASES) == settings.LEGAL_BASES
+# Health data (every purpose here touches it) rests on art. 9.2.h as well: processing
+# needed for care, by professionals bound by medical secrecy (art. 9.3).
+HEALTH_CONDITION = (
+    "Art. 9.2.h RGPD : nécessaire aux soins, par des professionnels tenus au secret (art. 9.3)"
+)
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """A purpose of §3: its setting, and the legitimate interest the practice pursues
+    there, stated whenever that is the chosen basis (art. 13.1.d)."""
+
+    key: str
+    name: str
+    interest: str
+
+
+PURPOSES = [
+    Purpose(
+        "appointments",
+        "Gestion des rendez-vous",
+        "organiser l'agenda du cabinet et vous recevoir (ou venir chez vous) à l'heure convenue",
+    ),
+    Purpose(
+        "medical_record",
+        "Tenue du dossier médical et de soins",
+        "assurer la continuité et la qualité de vos soins",
+    ),
+    Purpose(
+        "insurance",
+        "Feuilles de soins et échanges avec l'assurance maladie",
+        "obtenir la prise en charge de vos soins",
+    ),
+    Purpose(
+        "accounting",
+        "Comptabilité du cabinet",
+        "tenir les comptes du cabinet et justifier ses recettes",
+    ),
+    Purpose(
+        "exchanges",
+        "Échanges avec d'autres professionnels et avec les patients",
+        "coordonner vos soins avec les professionnels qui vous prennent en charge",
+    ),
+]
+BASIS_KEYS = [f"legal_basis_{purpose.key}" for purpose in PURPOSES]
+# Everything the practice settings page edits.
+PAGE_KEYS = PRACTICE_KEYS + BASIS_KEYS + ["legal_basis_justification"]
+
+
+def page_values() -> dict:
+    return {key: settings.get(key) for key in PAGE_KEYS}
+
+
+def referentiel_basis(purpose_key: str) -> str:
+    return settings.DECLARED[f"legal_basis_{purpose_key}"].default
+
+
+def legal_bases() -> dict[str, dict]:
+    """THE legal basis of each purpose, worded once: every notice, the register and its
+    JSON export print these strings and nothing else (P7, I1, I2)."""
+    found = {}
+    justification = settings.get("legal_basis_justification")
+    for purpose in PURPOSES:
+        key = settings.get(f"legal_basis_{purpose.key}")
+        basis, proposed = BASES[key], BASES[referentiel_basis(purpose.key)]
+        interest = purpose.interest if key == "legitimate_interest" else ""
+        text = f"{basis.label} ({basis.article})"
+        if interest:
+            text += f" : {interest}"
+        if basis.right_to_object:
+            text += " — vous pouvez vous y opposer (art. 21 RGPD)"
+        if basis.withdrawable:
+            text += " — vous pouvez retirer votre consentement à tout moment (art. 7 RGPD)"
+        found[purpose.key] = {
+            "key": key,
+            "label": basis.label,
+            "article": basis.article,
+            "legitimate_interest": interest,
+            "right_to_object": basis.right_to_object,
+            "text": text,
+            "health_condition": HEALTH_CONDITION,
+            "follows_referentiel": key == referentiel_basis(purpose.key),
+            "referentiel": f"{proposed.label} ({proposed.article})",
+            "justification": "" if key == referentiel_basis(purpose.key) else justification,
+        }
+    return found
+
+
 def purposes() -> list[dict]:
     """The processing purposes of §3 with their legal basis (§4), categories, recipients,
     retention — for the notices (P7) and the register (I2)."""
     keep = retention()
+    bases = legal_bases()
     record_time = (
         f"{keep['active_years']} ans après la dernière intervention en base active, "
         f"puis {keep['archive_years']} ans en archive distincte"
     )
-    return [
-        {
-            "name": "Gestion des rendez-vous",
-            "basis": "Exécution d'une mission d'intérêt public / mesures précontractuelles ; "
-            "obligations du professionnel de santé (art. 6.1.b et c, 9.2.h RGPD)",
+    details = {
+        "appointments": {
             "persons": "Patients, proches qui prennent rendez-vous pour eux",
             "data": "Identité, coordonnées, dates et types de rendez-vous, adresse des visites",
             "recipients": "Praticiens et secrétariat du cabinet",
             "retention": record_time,
         },
-        {
-            "name": "Tenue du dossier médical et de soins",
-            "basis": "Obligation légale et nécessité aux fins de la médecine préventive, des "
-            "diagnostics et des soins (art. 6.1.c et 9.2.h RGPD ; art. R4127-45 et "
-            "L1111-7 CSP)",
+        "medical_record": {
             "persons": "Patients",
             "data": "Identité, INS, NIR, situation familiale et professionnelle, données de "
             "santé ; habitudes de vie avec l'accord du patient",
@@ -89,30 +197,34 @@ def purposes() -> list[dict]:
             "professionnels de santé dans les conditions de l'art. L1110-4 CSP",
             "retention": record_time,
         },
-        {
-            "name": "Feuilles de soins et échanges avec l'assurance maladie",
-            "basis": "Obligation légale (art. 6.1.c RGPD ; code de la sécurité sociale)",
+        "insurance": {
             "persons": "Patients assurés sociaux",
             "data": "Identité, NIR, actes et montants",
             "recipients": "Organismes d'assurance maladie obligatoire et complémentaire",
             "retention": f"{keep['care_sheet_days']} jours pour les copies",
         },
-        {
-            "name": "Comptabilité du cabinet",
-            "basis": "Obligation légale (art. 6.1.c RGPD ; livre des procédures fiscales, L102 B)",
+        "accounting": {
             "persons": "Patients",
             "data": "Date, nom du patient, actes, montant, mode de paiement",
             "recipients": "Praticiens, secrétariat, expert-comptable",
             "retention": f"{keep['receipt_years']} ans",
         },
-        {
-            "name": "Échanges avec d'autres professionnels et avec les patients",
-            "basis": "Nécessité aux fins des soins (art. 9.2.h RGPD)",
+        "exchanges": {
             "persons": "Patients",
             "data": "Éléments du dossier utiles à la prise en charge, transmis chiffrés",
             "recipients": "Professionnels de santé désignés, le patient lui-même",
             "retention": "Selon le dossier d'origine",
         },
+    }
+    return [
+        {
+            "key": purpose.key,
+            "name": purpose.name,
+            "basis": bases[purpose.key]["text"],
+            "legal_basis": bases[purpose.key],
+            **details[purpose.key],
+        }
+        for purpose in PURPOSES
     ]
 
 

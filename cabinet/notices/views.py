@@ -4,14 +4,13 @@ import json
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms import StringField, TextAreaField
-from wtforms.validators import Length
 
 from cabinet import settings
 from cabinet.audit import trace
 from cabinet.db import database, utcnow
 from cabinet.forms import FrenchForm
 from cabinet.notices import bp, content
+from cabinet.notices.forms import PracticeForm
 from cabinet.notices.models import KINDS, NoticePrint
 from cabinet.security import require
 
@@ -22,45 +21,15 @@ PAGES = {
 }
 
 
-class PracticeForm(FrenchForm):
-    practice_name = StringField("Nom du cabinet", validators=[Length(max=120)])
-    practice_practitioners = TextAreaField(
-        "Praticiens (un par ligne, avec leur profession)", validators=[Length(max=600)]
-    )
-    practice_address = StringField("Adresse du cabinet", validators=[Length(max=200)])
-    practice_phone = StringField("Téléphone", validators=[Length(max=30)])
-    practice_email = StringField("Courriel", validators=[Length(max=120)])
-    privacy_contact = StringField(
-        "Contact pour les données personnelles",
-        validators=[Length(max=200)],
-        description="Qui répond aux demandes des patients (nom, courriel ou adresse).",
-    )
-    dpo_name = StringField(
-        "Délégué à la protection des données (si désigné)", validators=[Length(max=200)]
-    )
-    software_provider = StringField(
-        "Éditeur du logiciel (sous-traitant)", validators=[Length(max=200)]
-    )
-    health_data_host = StringField(
-        "Hébergeur certifié de données de santé (si hébergé)", validators=[Length(max=200)]
-    )
-    reminder_channels = StringField(
-        "Rappels de rendez-vous (canaux)",
-        validators=[Length(max=120)],
-        description="Par exemple « SMS ». Envoyés seulement aux patients qui l'acceptent.",
-    )
-    backup_location = StringField("Lieu des sauvegardes chiffrées", validators=[Length(max=200)])
-
-
 @bp.route("/parametres", methods=["GET", "POST"])
 @require("settings.manage")
 def practice_settings():
     """The practice's identity, contacts and processors, for every notice. Admin."""
-    form = PracticeForm(data=content.practice() if request.method == "GET" else None)
+    form = PracticeForm(data=content.page_values() if request.method == "GET" else None)
     if form.validate_on_submit():
         with database.atomic():
             changed = []
-            for key in content.PRACTICE_KEYS:
+            for key in content.PAGE_KEYS:
                 value = getattr(form, key).data or ""
                 if settings.get(key) != settings.validate(key, value):
                     settings.put(key, value)

@@ -372,3 +372,62 @@ def test_missing_settings_show_what_is_missing_and_no_print_button(
         expect(page.locator("article.notice")).to_have_count(0)
     shot(page, "notices-07-parametres-manquants")
     assert prints(live_server.app) == []
+
+
+# 6. The poster stays on one A4 sheet whatever the settings (issue 18.4) --------------------
+
+
+def longest(length: int, words: str) -> str:
+    """Plausible words repeated up to exactly `length` characters (what a long entry looks
+    like: it wraps like text, unlike one unbroken token)."""
+    text = words
+    while len(text) < length:
+        text += " " + words
+    return text[:length].rstrip() + "x" * (length - len(text[:length].rstrip()))
+
+
+@pytest.fixture
+def practice_at_its_longest(live_server):
+    """Every text setting at its maximum length, every choice at its longest wording (the
+    legitimate interest, which states the interest and the right to object), the shared
+    record on and the longest retention figures."""
+    from cabinet import settings
+
+    texts = {
+        key: longest(declared.maximum, "Maison de santé pluriprofessionnelle Saint-Éloi")
+        for key, declared in settings.DECLARED.items()
+        if declared.kind is str and not declared.choices
+    }
+    texts["practice_practitioners"] = "\n".join(
+        [longest(58, "Dominique-Alexandre Martin-Lefèvre, masseur-kinésithérapeute")] * 10
+    )
+    with live_server.app.app_context():
+        for key, value in texts.items():
+            settings.put(key, value)
+        for key in content.BASIS_KEYS:
+            settings.put(key, "legitimate_interest")
+        settings.put("shared_record", True)
+        for key in ("retention_active_years", "retention_archive_years"):
+            settings.put(key, settings.DECLARED[key].maximum)
+        settings.put("retention_care_sheet_days", 365)
+        settings.put("retention_receipt_years", 10)
+        assert content.missing() == []
+        assert all(len(settings.get(key)) == len(value) for key, value in texts.items())
+
+
+def test_poster_fits_one_a4_page_with_every_setting_at_its_longest(
+    fake_print, live_server, practice_at_its_longest
+):
+    page = fake_print
+    login(page, live_server.url, "practitioner")
+    page.goto(f"{live_server.url}/information/affiche")
+    pdf, text, info = print_pdf(page, "affiche-parametres-au-maximum")
+    assert_size(page_sizes(pdf), A4_POINTS)
+    png = first_page_png(pdf, A4_POINTS)
+    print(f"\nPoster at its longest: {pdf} ({info['Pages']} page(s)) and {png}")
+    assert info["Pages"] == "1", f"the poster takes {info['Pages']} A4 pages, not one"
+    # Still whole: the last section and the DPO at its full length are on the sheet.
+    assert "Obligation de fournir les données" in text
+    assert "Aucune décision automatisée" in text
+    assert normalise(longest(200, "Maison de santé pluriprofessionnelle Saint-Éloi")) in text
+    assert_no_screen_text(text, "poster")
