@@ -9,7 +9,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
 
-from cabinet import config, db, keys, security
+from cabinet import config, db, keys, security, urls
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -23,6 +23,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         static_folder=str(config.ROOT / "static"),
         instance_path=str(settings["INSTANCE_PATH"]),
     )
+    # Before any blueprint adds its rules: an id SQLite cannot hold is a 404, not a 500.
+    app.url_map.converters["int"] = urls.BoundedIntConverter
     app.config.update(settings)
     open_stores(app)
 

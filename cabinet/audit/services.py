@@ -191,14 +191,15 @@ CSV_COLUMNS = [
 
 
 def csv_lines(rows):
-    """Yield CSV lines (UTF-8 with BOM for spreadsheet software), streaming."""
-    import csv
+    """Yield CSV lines (UTF-8 with BOM for spreadsheet software), streaming; no cell can
+    run as a formula (names and details are typed by users)."""
     import io
 
+    from cabinet import csvsafe
     from cabinet.audit.actions import label
 
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
+    writer = csvsafe.writer(buffer)
     buffer.write("\ufeff")
     writer.writerow(CSV_COLUMNS)
     for row in rows:

@@ -4,11 +4,11 @@ import datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from cabinet.audit import trace
-from cabinet.forms import FrenchForm, choices
+from cabinet.forms import DateField, FrenchForm, choices
 from cabinet.patients.services import get_patient_or_404
 from cabinet.rights import bp, services
 from cabinet.rights.deadlines import urgency
