@@ -112,13 +112,6 @@ def _anchor_seal() -> str:
     return checkpoint.last_pruned_seal if checkpoint else GENESIS
 
 
-def anchor() -> tuple[int, str] | None:
-    checkpoint = TraceCheckpoint.select().order_by(TraceCheckpoint.id.desc()).first()
-    if checkpoint is None:
-        return None
-    return checkpoint.last_pruned_seq, checkpoint.last_pruned_seal
-
-
 # Reading traces (viewers, patient access report, export) -------------------------------
 
 PAGE_SIZE = 50
