@@ -106,7 +106,8 @@ class ServerSessionInterface(SessionInterface):
                 name,
                 token,
                 httponly=True,
-                secure=app.config["SESSION_COOKIE_SECURE"],
+                # Over HTTPS always, whatever the setting: the token must never travel in clear.
+                secure=app.config["SESSION_COOKIE_SECURE"] or request.is_secure,
                 samesite=app.config["SESSION_COOKIE_SAMESITE"],
                 path="/",
             )
