@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import os
 import secrets
 
 from flask import Flask, render_template, request
@@ -16,6 +17,9 @@ login_manager = LoginManager()
 
 
 def create_app(overrides: dict | None = None) -> Flask:
+    # Whatever the shell's umask, every file Cabinet creates (databases and their -wal and
+    # -shm, archive, keys, lock and demo files) is 0600 and every folder 0700 (R2, X1).
+    os.umask(0o077)
     settings = config.load(overrides)
     app = Flask(
         __name__,
