@@ -167,3 +167,16 @@ def test_form_date_out_of_range_gets_a_french_message(admin_client, make_patient
     response = admin_client.get(f"/patients/{patient.ref}/acces?start=0001-01-01&end=9999-12-31")
     assert response.status_code == 422
     assert "Date hors de la plage permise (1900 à 2199)." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("command", [["retention", "run"], ["audit", "prune"]])
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_commands_refuse_a_reference_date_out_of_range(app, runner, command, day):
+    from cabinet.audit.models import TraceCheckpoint
+    from cabinet.retention.models import RetentionRun
+
+    result = runner.invoke(args=[*command, "--as-of", day])
+    assert result.exit_code == 1
+    assert "Date invalide" in result.output and "entre 1900 et 2199" in result.output
+    with app.app_context():
+        assert RetentionRun.select().count() == 0 and TraceCheckpoint.select().count() == 0
