@@ -7,8 +7,15 @@ import pytest
 
 from cabinet.csvsafe import neutralise
 from cabinet.urls import local_path
+from cabinet.db import utcnow
 from tests.conftest import PASSWORDS
-from tests.test_sessions import _idle
+
+
+def _idle(client, minutes: float) -> None:
+    """Pretend the user has not touched the page for `minutes` (the server then locks)."""
+    with client.session_transaction() as session:
+        session["last_activity"] = (utcnow() - datetime.timedelta(minutes=minutes)).isoformat()
+
 
 # --- Return targets --------------------------------------------------------------------
 

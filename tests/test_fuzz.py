@@ -33,6 +33,14 @@ ROLES = ["admin", "practitioner", "secretary", None]  # None: not signed in
 # Ending the session under test, or erasing the very patient the walk uses, would stop
 # the walk itself; both are fuzzed last, in test_session_ending_routes_survive_edges.
 LAST = {"auth.logout", "rights.erase", "rights.erase_optional"}
+# A few names each walk must have seen read, or the recording broke and the walk fuzzed
+# nothing but the ordinary requests.
+MUST_READ = {
+    "admin": {"actor", "avant", "start", "end", "as_of", "retour", "received_on"},
+    "practitioner": {"jour", "day", "first_date", "month", "session_date", "retour"},
+    "secretary": {"jour", "day", "h-weekday", "a-first_day", "month", "retour"},
+    None: {"login", "password"},
+}
 READ: set[str] = set()
 
 
@@ -171,7 +179,7 @@ def _walk(app, client, role, ordinary, endpoints):
     """Every (endpoint, method): ordinary values, then each path argument and each name it
     read set to every edge value. Returns the requests that answered 5xx."""
     path_values, params = ordinary
-    failures = []
+    failures, fuzzed = [], set()
     rules = [r for r in app.url_map.iter_rules() if r.endpoint in endpoints]
     for rule in sorted(rules, key=lambda r: r.rule):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -180,6 +188,7 @@ def _walk(app, client, role, ordinary, endpoints):
             if problem:
                 failures.append((role, rule.endpoint, method, "(ordinaire)", "", problem))
             read = sorted(READ)
+            fuzzed.update(read)
             for value in EDGE_VALUES:
                 for argument in rule.arguments:
                     url = _path(rule, {**path_values, argument: value})
@@ -193,19 +202,23 @@ def _walk(app, client, role, ordinary, endpoints):
                     problem = _failed(client, method, url, {**params, name: value})
                     if problem:
                         failures.append((role, rule.endpoint, method, name, value[:20], problem))
-    return failures
+    return failures, fuzzed
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_no_route_answers_500_to_edge_values(fuzz_app, role_client, ordinary, role):
+    client = role_client(role)
     endpoints = {r.endpoint for r in fuzz_app.url_map.iter_rules()} - LAST
-    failures = _walk(fuzz_app, role_client(role), role, ordinary, endpoints)
+    failures, fuzzed = _walk(fuzz_app, client, role, ordinary, endpoints)
     for failure in failures:
         print(failure)
     assert failures == []
+    assert MUST_READ[role] <= fuzzed, MUST_READ[role] - fuzzed
+    if role is not None:  # the walk ran signed in to the end, not refused half-way
+        assert client.get("/").status_code == 200
 
 
 def test_session_ending_routes_survive_edges(fuzz_app, role_client, ordinary):
     for endpoint in sorted(LAST):
-        failures = _walk(fuzz_app, role_client("admin"), "admin", ordinary, {endpoint})
+        failures, _ = _walk(fuzz_app, role_client("admin"), "admin", ordinary, {endpoint})
         assert failures == []
