@@ -6,8 +6,8 @@ import datetime
 import pytest
 
 from cabinet.csvsafe import neutralise
-from cabinet.urls import local_path
 from cabinet.db import utcnow
+from cabinet.urls import local_path
 from tests.conftest import PASSWORDS
 
 
