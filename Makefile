@@ -28,9 +28,10 @@ run: init
 	@echo "Cabinet : http://localhost:$(PORT)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-# Production-like serving: gunicorn, one sync worker per core (docs/operations.md).
+# Production-like serving: gunicorn, one sync worker per core, keys checked before the
+# workers start (gunicorn.conf.py, docs/operations.md).
 serve: init
-	$(BIN)/gunicorn --workers $$(nproc) --bind $(HOST):$(PORT) app:app
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
 
 # Debian's chromium (never a downloaded browser) and poppler for the PDF checks.
 browser-deps:

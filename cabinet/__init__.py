@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import os
 import secrets
 
 from flask import Flask, render_template, request
@@ -10,13 +11,16 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from cabinet import config, db, keys, security
+from cabinet import config, db, keys, security, urls
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
 
 
 def create_app(overrides: dict | None = None) -> Flask:
+    # Whatever the shell's umask, every file Cabinet creates (databases and their -wal and
+    # -shm, archive, keys, lock and demo files) is 0600 and every folder 0700 (R2, X1).
+    os.umask(0o077)
     settings = config.load(overrides)
     app = Flask(
         __name__,
@@ -24,6 +28,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         static_folder=str(config.ROOT / "static"),
         instance_path=str(settings["INSTANCE_PATH"]),
     )
+    # Before any blueprint adds its rules: an id SQLite cannot hold is a 404, not a 500.
+    app.url_map.converters["int"] = urls.BoundedIntConverter
     app.config.update(settings)
     if app.config["PROXY_HOPS"]:
         # The client address in traces and attempt limits is the one the proxy saw.

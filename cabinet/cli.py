@@ -126,6 +126,8 @@ def init_app(app: Flask) -> None:
         """Check every trace's seal; exit 1 naming the first broken entry."""
         import time
 
+        from peewee import DatabaseError
+
         from cabinet.audit import verification
 
         _require_ready()
@@ -134,6 +136,9 @@ def init_app(app: Flask) -> None:
             count = verification.verify_all(current_app.extensions["cabinet.audit_key"])
         except verification.ChainBroken as broken:
             _fail(f"Journal altéré — {broken}")
+        except DatabaseError as error:
+            # The trace table itself is unreadable (dropped, malformed page): say so, once.
+            _fail(f"Journal illisible — {type(error).__name__} : rien n'a été vérifié.")
         click.echo(
             f"Journal intègre : {count} entrée(s) vérifiée(s) en {time.perf_counter() - started:.1f} s."
         )
@@ -191,14 +196,18 @@ def _as_of(value: str | None):
     """A date given on the command line as midnight UTC, or now."""
     import datetime
 
+    from cabinet import dates
     from cabinet.db import utcnow
 
     if value is None:
         return utcnow()
-    try:
-        return datetime.datetime.combine(datetime.date.fromisoformat(value), datetime.time(0))
-    except ValueError:
-        _fail(f"Date invalide : {value} (format attendu AAAA-MM-JJ).")
+    day = dates.parse_day(value)
+    if day is None:
+        _fail(
+            f"Date invalide : {value} (format attendu AAAA-MM-JJ, "
+            f"entre {dates.FIRST_DAY.year} et {dates.LAST_DAY.year})."
+        )
+    return datetime.datetime.combine(day, datetime.time(0))
 
 
 def _require_ready() -> None:

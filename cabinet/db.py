@@ -15,6 +15,7 @@ from flask import Flask, request
 from peewee import DatabaseError, Model, OperationalError
 from playhouse.migrations import Runner
 from playhouse.sqlcipher_ext import SqlCipherDatabase
+from sqlcipher3 import dbapi2 as sqlcipher
 
 from cabinet.config import ROOT
 
@@ -43,9 +44,23 @@ class CabinetDatabase(SqlCipherDatabase):
         super().__init__(database, **kwargs)
 
     def _connect(self):
-        conn = super()._connect()
-        # SQLCipher logs decryption failures on stderr; we report them ourselves, once.
-        conn.execute("PRAGMA cipher_log_level = NONE")
+        """peewee's SqlCipherDatabase._connect, with SQLCipher's own log silenced first.
+
+        SQLCipher prints decryption failures on stderr, in English, as soon as the key is
+        tried (the pragmas after `PRAGMA key` read page 1): set afterwards, as peewee's
+        hook would allow, the level comes too late. We report a wrong key ourselves, once,
+        in French (check_readable)."""
+        params = dict(self.connect_params)
+        passphrase = params.pop("passphrase", "").replace("'", "''")
+        conn = sqlcipher.connect(self.database, isolation_level=None, **params)
+        try:
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            if passphrase:
+                conn.execute(f"PRAGMA key='{passphrase}'")
+            self._add_conn_hooks(conn)
+        except Exception:
+            conn.close()
+            raise
         return conn
 
 

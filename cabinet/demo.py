@@ -269,6 +269,7 @@ def seed_appointments(wanted: int, rng: random.Random, batch: int = 5000) -> int
             day -= datetime.timedelta(days=1)
     created += _flush(Appointment, rows)
     _care_teams_from_bookings()
+    _fit_series_to_their_sessions()
     # The retention clock of each patient counts from their last honoured appointment.
     database.execute_sql(
         "UPDATE patient SET last_care_at = (SELECT max(starts_at) FROM appointment a "
@@ -300,6 +301,31 @@ def _care_teams_from_bookings() -> None:
     ]
     with database.atomic():
         CareAssignment.insert_from(booked, fields).on_conflict_ignore().execute()
+
+
+def _fit_series_to_their_sessions() -> None:
+    """Sessions join a demo series at random while the agendas fill: afterwards each series
+    announces what it holds (number of sessions, first day, weekdays, time of the first)."""
+    from cabinet.appointments.models import Appointment, Series
+    from cabinet.appointments.schedule import to_local
+
+    held: dict[int, list[datetime.datetime]] = {}
+    query = (
+        Appointment.select(Appointment.series, Appointment.starts_at)
+        .where(Appointment.series.is_null(False))
+        .order_by(Appointment.starts_at)
+        .tuples()
+    )
+    for series_id, starts_at in query.iterator():
+        held.setdefault(series_id, []).append(to_local(starts_at))
+    with database.atomic():
+        for series_id, starts in held.items():
+            Series.update(
+                count=len(starts),
+                first_date=starts[0].date(),
+                weekdays=",".join(sorted({str(start.weekday()) for start in starts})),
+                local_time=starts[0].time(),
+            ).where(Series.id == series_id).execute()
 
 
 def _flush(model, rows: list) -> int:

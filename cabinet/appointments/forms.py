@@ -5,7 +5,6 @@ import datetime
 
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -26,7 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from cabinet.appointments.models import ABSENCE_KINDS, CANCEL_REASONS, LOCATIONS
 from cabinet.appointments.schedule import WEEKDAYS
-from cabinet.forms import FrenchForm, choices
+from cabinet.forms import DateField, FrenchForm, choices
 from cabinet.patients import care_team
 
 NOTE_HELP = (

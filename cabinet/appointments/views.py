@@ -6,6 +6,7 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from cabinet import dates
 from cabinet.appointments import bp, forms, schedule, services
 from cabinet.appointments.models import AppointmentType
 from cabinet.audit import trace
@@ -15,10 +16,7 @@ from cabinet.patients.forms import SearchForm
 
 
 def _day_arg() -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(request.args.get("jour", ""))
-    except ValueError:
-        return datetime.date.today()
+    return dates.parse_day(request.args.get("jour")) or datetime.date.today()
 
 
 def _fill_choices(form) -> None:
@@ -130,10 +128,7 @@ def _prefill(form) -> None:
     args = request.args
     if args.get("praticien"):
         form.practitioner.data = args["praticien"]
-    try:
-        form.day.data = datetime.date.fromisoformat(args.get("jour", ""))
-    except ValueError:
-        form.day.data = datetime.date.today()
+    form.day.data = dates.parse_day(args.get("jour")) or datetime.date.today()
     try:
         form.time.data = datetime.time.fromisoformat(args.get("heure", ""))
     except ValueError:

@@ -5,6 +5,7 @@ import datetime
 from flask import abort, request
 from flask_login import current_user
 
+from cabinet import dates
 from cabinet.appointments import bp, services
 from cabinet.audit import trace
 from cabinet.htmx import render
@@ -24,10 +25,7 @@ def tour_sheet():
         practitioner = practitioner or (everyone[0] if everyone else None)
         if practitioner is None:
             abort(404)
-    try:
-        day = datetime.date.fromisoformat(request.args.get("jour", ""))
-    except ValueError:
-        day = datetime.date.today()
+    day = dates.parse_day(request.args.get("jour")) or datetime.date.today()
     visits = services.tour(practitioner, day)
     for visit in visits:
         trace(
@@ -70,10 +68,8 @@ def reminders():
     Secretary, practitioners."""
     from cabinet.appointments import schedule
 
-    try:
-        day = datetime.date.fromisoformat(request.args.get("jour", ""))
-    except ValueError:
-        day = datetime.date.today() + datetime.timedelta(days=1)
+    day = dates.parse_day(request.args.get("jour"))
+    day = day or datetime.date.today() + datetime.timedelta(days=1)
     start, end = schedule.local_day_bounds(day)
     booked = [
         a

@@ -5,11 +5,13 @@ key (kept apart from the database key), nobody can recompute the chain after
 altering, removing, inserting or reordering a row.
 """
 
+import datetime
 import hashlib
 import hmac
 import json
 
 GENESIS = "0" * 64
+TEXT_FIELDS = ("actor_name", "role", "action", "target", "detail", "client_address", "outcome")
 
 
 def canonical(row: dict) -> bytes:
@@ -43,6 +45,22 @@ class ChainBroken(Exception):
         self.seq = seq
 
 
+def damage(row: dict) -> str | None:
+    """What makes a stored row unreadable as a trace (in French), or None.
+
+    A row edited outside the application can hold anything: a timestamp that is not
+    one, a NULL, a number where text belongs. Such a row is named, never a traceback."""
+    if not isinstance(row.get("at"), datetime.datetime):
+        return "horodatage illisible"
+    for name in (*TEXT_FIELDS, "seal"):
+        if not isinstance(row.get(name), str):
+            return f"champ « {name} » vide ou d'un type inattendu"
+    for name, kind in (("actor_id", int), ("patient_ref", str)):
+        if row.get(name) is not None and not isinstance(row[name], kind):
+            return f"champ « {name} » d'un type inattendu"
+    return None
+
+
 def verify(key: bytes, rows, anchor: tuple[int, str] | None = None) -> int:
     """Check rows in sequence order; return how many were checked or raise ChainBroken.
 
@@ -52,11 +70,22 @@ def verify(key: bytes, rows, anchor: tuple[int, str] | None = None) -> int:
     expected_seq, previous = (anchor[0] + 1, anchor[1]) if anchor else (1, GENESIS)
     count = 0
     for row in rows:
+        if not isinstance(row.get("seq"), int):
+            raise ChainBroken(
+                expected_seq,
+                f"Entrée n° {expected_seq} endommagée : son numéro est illisible.",
+            )
         if row["seq"] > expected_seq:
             raise ChainBroken(
                 expected_seq,
                 f"Entrée n° {expected_seq} absente : elle a été supprimée "
                 f"(la suivante conservée est la n° {row['seq']}).",
+            )
+        damaged = damage(row)
+        if damaged:
+            raise ChainBroken(
+                row["seq"],
+                f"Entrée n° {row['seq']} endommagée : {damaged} (modifiée hors de l'application).",
             )
         if row["seal"] != seal(key, row, previous):
             raise ChainBroken(

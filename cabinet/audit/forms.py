@@ -1,10 +1,11 @@
 import datetime
 
-from wtforms import DateField, HiddenField, SelectField
+from wtforms import HiddenField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
 
 from cabinet.audit.actions import ACTIONS
-from cabinet.forms import FrenchForm, choices
+from cabinet.forms import DateField, FrenchForm, choices
+from cabinet.urls import query_int
 
 
 class TraceFilterForm(FrenchForm):
@@ -58,11 +59,14 @@ class TraceFilterForm(FrenchForm):
 
     def filters(self) -> dict:
         start, end = self.period()
-        actor = self.actor.data
+        try:
+            actor_id = query_int(self.actor.data or "")
+        except ValueError:
+            actor_id = None
         return {
             "start": start,
             "end": end,
-            "actor_id": int(actor) if actor and actor.isdigit() else None,
+            "actor_id": actor_id,
             "patient_ref": (self.patient.data or "").strip() or None,
             "action": self.action.data or None,
         }

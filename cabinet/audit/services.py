@@ -112,13 +112,6 @@ def _anchor_seal() -> str:
     return checkpoint.last_pruned_seal if checkpoint else GENESIS
 
 
-def anchor() -> tuple[int, str] | None:
-    checkpoint = TraceCheckpoint.select().order_by(TraceCheckpoint.id.desc()).first()
-    if checkpoint is None:
-        return None
-    return checkpoint.last_pruned_seq, checkpoint.last_pruned_seal
-
-
 # Reading traces (viewers, patient access report, export) -------------------------------
 
 PAGE_SIZE = 50
@@ -191,14 +184,15 @@ CSV_COLUMNS = [
 
 
 def csv_lines(rows):
-    """Yield CSV lines (UTF-8 with BOM for spreadsheet software), streaming."""
-    import csv
+    """Yield CSV lines (UTF-8 with BOM for spreadsheet software), streaming; no cell can
+    run as a formula (names and details are typed by users)."""
     import io
 
+    from cabinet import csvsafe
     from cabinet.audit.actions import label
 
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
+    writer = csvsafe.writer(buffer)
     buffer.write("\ufeff")
     writer.writerow(CSV_COLUMNS)
     for row in rows:

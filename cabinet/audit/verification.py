@@ -1,8 +1,14 @@
-"""`flask audit verify`: stream the whole chain through `chain.verify` (T2)."""
+"""`flask audit verify`: stream the whole chain through `chain.verify` (T2).
+
+Columns are read as stored (`coerce(False)`: no peewee conversion): a value edited
+outside the application (a timestamp that is not one, text in a number column, a blob)
+must reach `chain.damage` and be named with its entry, not fail while being converted.
+"""
+
+import datetime
 
 from cabinet.audit.chain import ChainBroken, verify
-from cabinet.audit.models import Trace
-from cabinet.audit.services import anchor
+from cabinet.audit.models import Trace, TraceCheckpoint
 from cabinet.db import database
 
 __all__ = ["ChainBroken", "verify_all"]
@@ -22,22 +28,55 @@ FIELDS = (
 )
 
 
+def _timestamp(value):
+    """The stored text of a timestamp as a datetime; anything else is returned as is."""
+    if isinstance(value, str):
+        try:
+            return datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
 def _rows():
-    # A cursor over tuples: flat memory and no model instances, for millions of rows.
-    query = Trace.select(*[getattr(Trace, f) for f in FIELDS]).order_by(Trace.seq).tuples()
-    for values in query.iterator():
-        yield dict(zip(FIELDS, values, strict=True))
+    # A cursor over raw tuples: flat memory and no model instances, for millions of rows.
+    query = Trace.select(*[getattr(Trace, f).coerce(False) for f in FIELDS]).order_by(Trace.seq)
+    for values in query.tuples().iterator():
+        row = dict(zip(FIELDS, values, strict=True))
+        row["at"] = _timestamp(row["at"])
+        yield row
+
+
+def _anchor() -> tuple[int, str] | None:
+    """(seq, seal) of the last entry pruned by retention, the chain's starting point."""
+    query = TraceCheckpoint.select(
+        TraceCheckpoint.last_pruned_seq.coerce(False),
+        TraceCheckpoint.last_pruned_seal.coerce(False),
+    ).order_by(TraceCheckpoint.id.desc())
+    row = query.limit(1).tuples().first()
+    if row is None:
+        return None
+    if not isinstance(row[0], int) or not isinstance(row[1], str):
+        raise ChainBroken(
+            0,
+            "Point de départ du journal endommagé (dernière purge des traces) : "
+            "la chaîne ne peut pas être vérifiée.",
+        )
+    return row
 
 
 def verify_all(key: bytes) -> int:
-    count = verify(key, _rows(), anchor())
+    anchor = _anchor()
+    count = verify(key, _rows(), anchor)
     # Entries removed at the end leave no gap, but SQLite's AUTOINCREMENT counter remembers
     # the highest number ever given.
     row = database.execute_sql("SELECT seq FROM sqlite_sequence WHERE name = 'trace'").fetchone()
     last = Trace.select(Trace.seq).order_by(Trace.seq.desc()).limit(1).scalar()
     highest = row[0] if row else 0
+    if not isinstance(highest, int):
+        raise ChainBroken(0, "Compteur des entrées du journal endommagé (sqlite_sequence).")
     if highest and (last or 0) < highest:
-        first_missing = (last or (anchor() or (0,))[0]) + 1
+        first_missing = (last or (anchor or (0,))[0]) + 1
         raise ChainBroken(
             first_missing,
             f"Entrées n° {first_missing} à {highest} absentes : la fin du journal a été supprimée.",

@@ -7,6 +7,7 @@ from cabinet.audit import bp, services, targets
 from cabinet.audit.actions import label
 from cabinet.audit.forms import TraceFilterForm
 from cabinet.htmx import render
+from cabinet.urls import query_int
 
 
 def _accounts() -> dict:
@@ -53,7 +54,7 @@ def index():
     form = _form(accounts)
     rows, next_seq = [], None
     if form.validate():
-        before = request.args.get("avant", type=int)
+        before = request.args.get("avant", type=query_int)
         rows = list(
             services.search(**form.filters(), before_seq=before, limit=services.PAGE_SIZE + 1)
         )

@@ -17,6 +17,7 @@ from cabinet.auth.forms import (
 from cabinet.auth.policy import entropy_bits
 from cabinet.auth.sessions import revoke, start_afresh
 from cabinet.security import allowed_when_locked, authenticated, pending, public
+from cabinet.urls import local_path
 
 
 def _continue(user):
@@ -232,19 +233,12 @@ def lock():
 
     The page comes here by itself when its own idle timer fires (`?retour=` says where it
     was); the server applies its own rule at the same moment."""
-    back = _local_path(request.args.get("retour"))
+    back = local_path(request.args.get("retour"))
     if not services.lock_if_idle():
         return redirect(back or url_for("home.index"))
     if back:
         session.setdefault("resume_url", back)
     return render_template("auth/lock.html", form=UnlockForm())
-
-
-def _local_path(url: str | None) -> str | None:
-    # Only a path of this application: never an open redirect.
-    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
-        return None
-    return url
 
 
 @bp.route("/verrou/mot-de-passe", methods=["POST"])
@@ -265,7 +259,7 @@ def unlock_password():
 
 
 def resume_url() -> str:
-    return _local_path(session.pop("resume_url", None)) or url_for("home.index")
+    return local_path(session.pop("resume_url", None)) or url_for("home.index")
 
 
 @bp.route("/confirmer-identite", methods=["GET", "POST"])
@@ -273,7 +267,7 @@ def resume_url() -> str:
 def reauthenticate():
     """Confirm who you are (authenticator or password) before changing your password or
     second factors. The signed-in user."""
-    back = _local_path(request.args.get("retour")) or url_for("auth.security")
+    back = local_path(request.args.get("retour")) or url_for("auth.security")
     form = UnlockForm()
     error = None
     if form.validate_on_submit():

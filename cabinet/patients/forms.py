@@ -3,10 +3,10 @@
 import datetime
 import re
 
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from cabinet.forms import FrenchForm, choices
+from cabinet.forms import DateField, FrenchForm, choices
 from cabinet.patients.identity import IDENTITY_STATUSES, OID_BY_KIND, clean_nir, nir_problem
 from cabinet.patients.models import SEXES
 

@@ -4,7 +4,6 @@ import datetime
 
 from flask import request
 from flask_login import current_user
-from wtforms import DateField
 from wtforms.validators import Optional, ValidationError
 
 from cabinet import settings
@@ -12,7 +11,7 @@ from cabinet.audit import services as audit_services
 from cabinet.audit import trace
 from cabinet.audit.actions import label
 from cabinet.formatting import paris_midnight_utc
-from cabinet.forms import FrenchForm
+from cabinet.forms import DateField, FrenchForm
 from cabinet.htmx import render
 from cabinet.patients import bp
 from cabinet.patients.services import get_patient_or_404

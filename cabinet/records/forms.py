@@ -3,7 +3,6 @@
 import datetime
 
 from wtforms import (
-    DateField,
     DecimalField,
     IntegerField,
     SelectField,
@@ -19,7 +18,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from cabinet.forms import FrenchForm, choices
+from cabinet import dates
+from cabinet.forms import DateField, FrenchForm, choices
 from cabinet.patients import care_team
 from cabinet.records.models import ITEM_KINDS, MEASUREMENT_UNITS, PAYMENT_MODES
 
@@ -131,9 +131,7 @@ class MonthForm(FrenchForm):
     month = StringField("Mois (AAAA-MM)", validators=[Optional(), Length(max=7)])
 
     def period(self) -> tuple[datetime.date, datetime.date]:
-        try:
-            first = datetime.date.fromisoformat((self.month.data or "") + "-01")
-        except ValueError:
-            first = datetime.date.today().replace(day=1)
+        first = dates.parse_day((self.month.data or "") + "-01")
+        first = first or datetime.date.today().replace(day=1)
         following = (first + datetime.timedelta(days=32)).replace(day=1)
         return first, following - datetime.timedelta(days=1)

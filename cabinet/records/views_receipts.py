@@ -1,11 +1,11 @@
 """The receipts journal (P5): payments with act codes and amounts, never care content."""
 
-import csv
 import io
 
 from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
+from cabinet import csvsafe
 from cabinet.audit import trace
 from cabinet.formatting import euros
 from cabinet.htmx import render
@@ -86,7 +86,7 @@ def export_receipts():
     trace(current_user, "receipt.export", target="receipts", detail=f"{first:%m/%Y}")
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";")
+    writer = csvsafe.writer(buffer)  # no patient name can run as a formula
     writer.writerow(["date", "patient", "actes", "montant", "mode"])
     for row in rows:
         writer.writerow(

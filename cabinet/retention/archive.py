@@ -4,6 +4,9 @@ An archived patient is one sealed, versioned JSON document plus the few columns
 needed to find it and to know when it ends. Its schema is created on first use.
 """
 
+import os
+from pathlib import Path
+
 from peewee import CharField, DateField, DateTimeField, IntegerField, TextField
 
 from cabinet.db import PRAGMAS, BaseModel, CabinetDatabase, raw_key, utcnow
@@ -51,5 +54,17 @@ def configure(path, hex_key: str) -> None:
 
 
 def ensure_schema() -> None:
+    if archive_database.is_closed():
+        _create_private(Path(archive_database.database))
     archive_database.connect(reuse_if_open=True)
     archive_database.create_tables([ArchivedFile, AnonymousStat], safe=True)
+
+
+def _create_private(path: Path) -> None:
+    """Create the archive file 0600 before SQLite opens it, whatever the umask: SQLite
+    gives the -wal and -shm files the mode of the database file (R2: security equal to
+    the active data, possibly on another disk)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass

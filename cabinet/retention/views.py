@@ -6,11 +6,11 @@ import json
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
-from wtforms import DateField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from cabinet.audit import trace
-from cabinet.forms import FrenchForm, choices
+from cabinet.forms import DateField, FrenchForm, choices
 from cabinet.htmx import render
 from cabinet.patients.identity import prefix_upper_bound, search_key
 from cabinet.patients.models import Patient
@@ -29,6 +29,10 @@ READ_REASONS = {
 
 class ArchiveSearchForm(FrenchForm):
     q = StringField("Nom du patient", validators=[DataRequired("Indiquez un nom."), Length(max=80)])
+
+    def validate_q(self, field):
+        if not search_key(field.data):
+            raise ValidationError("Indiquez un nom : des lettres ou des chiffres.")
 
 
 class ReasonForm(FrenchForm):

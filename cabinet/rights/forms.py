@@ -2,10 +2,10 @@
 
 import datetime
 
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from cabinet.forms import FrenchForm, choices
+from cabinet.forms import DateField, FrenchForm, choices
 from cabinet.rights.models import KINDS
 
 

@@ -1,9 +1,9 @@
 import datetime
 
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from cabinet.forms import FrenchForm, choices
+from cabinet.forms import DateField, FrenchForm, choices
 from cabinet.security import ROLES
 
 

@@ -1,0 +1,26 @@
+"""X7 demo data that holds together: each care series announces the sessions it holds
+(issue 19, point 6: series said "10 séances" over 1 to 9 appointments)."""
+
+from cabinet.appointments.schedule import to_local
+
+
+def test_demo_series_hold_the_sessions_they_announce(app, runner):
+    from cabinet.appointments.models import Appointment, Series
+
+    result = runner.invoke(args=["seed-demo", "--patients", "60", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        series = list(Series.select())
+        assert len(series) >= 5
+        for one in series:
+            starts = [
+                to_local(a.starts_at)
+                for a in Appointment.select()
+                .where(Appointment.series == one)
+                .order_by(Appointment.starts_at)
+            ]
+            assert one.count == len(starts) >= 1, one.id
+            assert one.first_date == starts[0].date()
+            assert one.local_time == starts[0].time()
+            weekdays = {int(day) for day in one.weekdays.split(",")}
+            assert weekdays == {start.weekday() for start in starts}
