@@ -66,8 +66,8 @@ def init_app(app: Flask) -> None:
         if problems:
             _fail("Mot de passe refusé : " + " ".join(problems))
         try:
-            with db.database.atomic():
-                create_user(login, role, password, display_name=display_name)
+            # create_user hashes first, then writes in one short transaction, again if busy.
+            db.retrying(lambda: create_user(login, role, password, display_name=display_name))
         except AccountError as exc:
             _fail(str(exc))
         click.echo(f"Compte « {login} » créé (rôle {role}).")

@@ -3,8 +3,8 @@
 The scheduler runs in exactly one process — the one holding an exclusive lock on
 `instance/scheduler.lock` — and never under TESTING. It starts with the first
 request a worker serves (so `flask` commands never start it), runs the retention
-job every night at 02:30 Paris time, and catches up at once when no run finished
-in the last 24 hours.
+job every night at 02:30 Paris time, tries a failed night again every 20 minutes (three
+times), and catches up at once when no run finished in the last 24 hours.
 """
 
 import datetime
@@ -32,19 +32,46 @@ def acquire_lock(path: Path) -> bool:
     return True
 
 
-def _nightly(app: Flask) -> None:
+# A failed night is tried again a little later, a few times, before the morning.
+RETRY_AFTER = datetime.timedelta(minutes=20)
+RETRIES = 3
+
+
+def nightly(app: Flask) -> bool:
+    """The nightly jobs, each in its own short transactions; True when all succeeded.
+    A failed retention run is recorded as such (and shown on the admin's home page)."""
     from cabinet.auth import jobs as auth_jobs
     from cabinet.db import database, utcnow
     from cabinet.retention import jobs as retention_jobs
 
-    with app.test_request_context():
+    succeeded = True
+    with app.app_context():
         database.connect(reuse_if_open=True)
         try:
             retention_jobs.run(utcnow())
+        except Exception:
+            succeeded = False
+            app.logger.exception("Retention job failed (recorded in the retention runs)")
+        try:
             lifetime = datetime.timedelta(seconds=app.config["PERMANENT_SESSION_LIFETIME"])
             auth_jobs.run(utcnow(), lifetime)
         except Exception:
-            app.logger.exception("Nightly jobs failed (recorded in the retention runs)")
+            succeeded = False
+            app.logger.exception("Authentication housekeeping failed")
+    return succeeded
+
+
+def _nightly(app: Flask, attempt: int = 0) -> None:
+    if nightly(app) or attempt >= RETRIES or _scheduler is None:
+        return
+    _scheduler.add_job(
+        _nightly,
+        "date",
+        run_date=datetime.datetime.now(datetime.UTC) + RETRY_AFTER,
+        args=[app, attempt + 1],
+        id="nightly-retry",
+        replace_existing=True,
+    )
 
 
 def start(app: Flask) -> bool:

@@ -77,8 +77,9 @@ def fuzz_app(app):
 def ordinary(app, user, make_patient):
     """Real objects for path arguments, and an ordinary value for every parameter name."""
     from cabinet.appointments.models import Appointment, AppointmentType
+    from cabinet.patients.models import CareAssignment
     from cabinet.records import services
-    from cabinet.records.models import Act, CareAssignment
+    from cabinet.records.models import Act
 
     doctor = user("practitioner")
     patient = make_patient(birth_name="Ordinaire")

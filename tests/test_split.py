@@ -197,6 +197,40 @@ def test_admin_never_receives_care_content(app, admin_client, record_full_of_sen
     assert not _leaks(page)
 
 
+@pytest.mark.parametrize("htmx", [False, True])
+def test_practitioner_outside_the_team_never_receives_care_content(
+    app, role_client, user, record_full_of_sentinels, htmx
+):
+    """A2: the locum (a practitioner not in this patient's care team) walks every route,
+    books the patient for herself without a reason, and still reads nothing of the record."""
+    locum = role_client("locum")
+    headers = {"HX-Request": "true"} if htmx else {}
+    ref = record_full_of_sentinels["patient_ref"]
+    walked = 0
+    for endpoint, method, url in _urls(app, record_full_of_sentinels):
+        response = locum.open(url, method=method, headers=headers)
+        assert not _leaks(response), (endpoint, method, response.status_code)
+        walked += 1
+    assert walked > 60
+    from cabinet.appointments.models import AppointmentType
+
+    with app.app_context():
+        kind = AppointmentType.get(AppointmentType.name == "Séance")
+    day = datetime.date.today() + datetime.timedelta(days=3)
+    booking = {
+        "patient_ref": ref,
+        "practitioner": user("locum").ref,
+        "appointment_type": str(kind.id),
+        "day": day.isoformat(),
+        "time": "15:00",
+        "location": "practice",
+    }
+    refused = locum.post("/agenda/rdv/nouveau", data=booking, headers=headers)
+    assert refused.status_code == 422 and not _leaks(refused)
+    record = locum.get(f"/soins/{ref}", headers=headers)
+    assert record.status_code == 302 and "acces-exceptionnel" in record.headers["Location"]
+
+
 def test_secretary_cannot_reach_the_record_even_by_guessing(
     secretary_client, record_full_of_sentinels
 ):

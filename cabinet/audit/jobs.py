@@ -11,7 +11,7 @@ from peewee import fn
 from cabinet import settings
 from cabinet.audit.models import Trace, TraceCheckpoint
 from cabinet.audit.services import trace
-from cabinet.db import database
+from cabinet.db import database, retrying
 
 BATCH = 5000
 
@@ -25,8 +25,8 @@ def run(now: datetime.datetime) -> dict:
     last_to_prune = (
         first_kept - 1 if first_kept is not None else Trace.select(fn.MAX(Trace.seq)).scalar()
     )
-    pruned = 0
-    while last_to_prune:
+
+    def one_batch() -> int:
         with database.atomic():
             batch = list(
                 Trace.select(Trace.seq, Trace.seal)
@@ -35,7 +35,7 @@ def run(now: datetime.datetime) -> dict:
                 .limit(BATCH)
             )
             if not batch:
-                break
+                return 0
             last = batch[-1]
             # The checkpoint and the deletion commit together: the chain is never left open.
             TraceCheckpoint.create(
@@ -44,12 +44,17 @@ def run(now: datetime.datetime) -> dict:
                 last_pruned_seal=last.seal,
                 pruned_count=len(batch),
             )
-            pruned += Trace.delete().where(Trace.seq <= last.seq).execute()
-    with database.atomic():
-        trace(
+            return Trace.delete().where(Trace.seq <= last.seq).execute()
+
+    pruned = 0
+    while last_to_prune and (deleted := retrying(one_batch)):
+        pruned += deleted
+    retrying(
+        lambda: trace(
             None,
             "system.audit_prune",
             target="trace",
             detail=f"{pruned} trace(s) antérieure(s) au {cutoff:%d/%m/%Y} supprimée(s)",
         )
+    )
     return {"cutoff": cutoff.isoformat(), "retention_days": days, "pruned": pruned}

@@ -4,6 +4,8 @@ recovery codes, server-side sessions and the idle lock."""
 from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
+from cabinet.urls import local_path
+
 bp = Blueprint("auth", __name__)
 
 from cabinet.auth import views, views_security, views_webauthn  # noqa: E402,F401
@@ -28,7 +30,7 @@ def _enforce_idle_lock():
         from urllib.parse import urlsplit
 
         current = urlsplit(request.headers["HX-Current-URL"])
-        session["resume_url"] = current.path
+        session["resume_url"] = local_path(current.path)
     if is_htmx:
         response = current_app.response_class(status=401)
         response.headers["HX-Redirect"] = url_for("auth.lock")

@@ -41,7 +41,8 @@ def remove_authenticator(credential_id):
         abort(404)
     if current_user.credentials.count() <= 1:
         flash(
-            "Impossible de supprimer votre dernier authentificateur : enregistrez-en d'abord un autre."
+            "Impossible de supprimer votre dernier authentificateur : enregistrez-en d'abord un autre.",
+            "error",
         )
         return redirect(url_for("auth.security"))
     with database.atomic():

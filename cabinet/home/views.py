@@ -45,6 +45,16 @@ def index():
             for row, state in rights.pending(datetime.date.today())
             if state in ("overdue", "soon")
         ]
+    failed_run = None
+    if has_permission(current_user, "settings.manage"):
+        from cabinet.retention import jobs as retention_jobs
+
+        failed_run = retention_jobs.unresolved_failure()
     return render_template(
-        "home/index.html", warnings=warnings, accesses=accesses, joins=joins, requests=requests
+        "home/index.html",
+        warnings=warnings,
+        accesses=accesses,
+        joins=joins,
+        requests=requests,
+        failed_run=failed_run,
     )

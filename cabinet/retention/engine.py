@@ -24,7 +24,7 @@ from flask import current_app
 
 from cabinet.audit import trace
 from cabinet.audit.services import trace_many
-from cabinet.db import database, utcnow
+from cabinet.db import database, retrying, utcnow
 from cabinet.patients.identity import search_key
 from cabinet.patients.models import Patient
 from cabinet.retention import documents
@@ -105,13 +105,27 @@ def archive_batch(patients: list, delete_on: dict[int, datetime.date], actor=Non
                 "archived_at": utcnow(),
             }
         )
-    with archive_database.atomic():  # A
+    retrying(lambda: _insert_pending(rows))  # A
+    crashpoint("archived, not yet deleted")
+    retrying(lambda: _delete_archived(patients, delete_on, actor))  # B
+    crashpoint("deleted, not yet confirmed")
+    retrying(lambda: _confirm_archived([p.ref for p in patients]))  # C
+    return len(patients)
+
+
+# Each step is one short transaction, run again if the practice's requests keep the database
+# busy (a busy error means the step did not happen); recover() mends a step cut in between.
+
+
+def _insert_pending(rows: list[dict]) -> None:
+    with archive_database.atomic():
         for start in range(0, len(rows), 100):
             ArchivedFile.insert_many(rows[start : start + 100]).on_conflict_replace().execute()
-    crashpoint("archived, not yet deleted")
-    with database.atomic():  # B
-        ids = [p.id for p in patients]
-        Patient.delete().where(Patient.id.in_(ids)).execute()
+
+
+def _delete_archived(patients: list, delete_on: dict, actor) -> None:
+    with database.atomic():
+        Patient.delete().where(Patient.id.in_([p.id for p in patients])).execute()
         trace_many(
             actor,
             "retention.archive",
@@ -124,12 +138,11 @@ def archive_batch(patients: list, delete_on: dict[int, datetime.date], actor=Non
                 for p in patients
             ],
         )
-    crashpoint("deleted, not yet confirmed")
-    with archive_database.atomic():  # C
-        ArchivedFile.update(status="archived").where(
-            ArchivedFile.ref.in_([p.ref for p in patients])
-        ).execute()
-    return len(patients)
+
+
+def _confirm_archived(refs: list[str]) -> None:
+    with archive_database.atomic():
+        ArchivedFile.update(status="archived").where(ArchivedFile.ref.in_(refs)).execute()
 
 
 def _last_care(patient) -> datetime.datetime:

@@ -15,7 +15,7 @@ from cabinet import settings
 from cabinet.audit import jobs as audit_jobs
 from cabinet.audit import trace
 from cabinet.audit.targets import retention_detail
-from cabinet.db import database, utcnow
+from cabinet.db import database, retrying, utcnow
 from cabinet.patients.models import Patient
 from cabinet.records.models import CareSheet, Receipt
 from cabinet.retention import engine, policy
@@ -23,6 +23,9 @@ from cabinet.retention.archive import ArchivedFile, ensure_schema
 from cabinet.retention.models import RetentionRun
 
 BATCH = 500  # CABINET_RETENTION_BATCH overrides it (the crash test uses small batches)
+# Files moved per transaction: the write lock is held a fraction of a second at a time, so the
+# practice's requests go on while a night's catch-up archives thousands of files.
+ARCHIVE_CHUNK = 100
 REPORT_LIMIT = 1000  # items listed in a report; counts are always complete
 
 
@@ -62,7 +65,7 @@ def _facts(patient) -> policy.Facts:
 def run(now: datetime.datetime, dry_run: bool = False, actor=None) -> dict:
     ensure_schema()
     today = now.date()
-    record = RetentionRun.create(as_of=today, dry_run=dry_run)
+    record = retrying(lambda: RetentionRun.create(as_of=today, dry_run=dry_run))
     summary = {
         "as_of": today.isoformat(),
         "dry_run": dry_run,
@@ -91,6 +94,10 @@ def run(now: datetime.datetime, dry_run: bool = False, actor=None) -> dict:
 
 
 def _finish(record, summary, outcome, error):
+    retrying(lambda: _record_finish(record, summary, outcome, error))
+
+
+def _record_finish(record, summary, outcome, error):
     with database.atomic():
         RetentionRun.update(
             finished_at=utcnow(),
@@ -152,8 +159,10 @@ def _archive_due(today, dry_run, summary, actor):
                 summary["suspended"] += 1
         if dry_run:
             summary["archived"] += len(due)
-        else:
-            summary["archived"] += engine.archive_batch(due, delete_on, actor)
+            continue
+        for start in range(0, len(due), ARCHIVE_CHUNK):
+            chunk = due[start : start + ARCHIVE_CHUNK]
+            summary["archived"] += engine.archive_batch(chunk, delete_on, actor)
 
 
 def _end_due(today, dry_run, summary, actor):
@@ -212,17 +221,30 @@ def _purge(now, dry_run, summary):
 
 
 def _delete_in_batches(model, condition) -> int:
-    total = 0
-    while True:
+    def one_batch() -> int:
         with database.atomic():
             ids = [r.id for r in model.select(model.id).where(condition).limit(BATCH)]
-            if not ids:
-                return total
-            total += model.delete().where(model.id.in_(ids)).execute()
+            return model.delete().where(model.id.in_(ids)).execute() if ids else 0
+
+    total = 0
+    while deleted := retrying(one_batch):
+        total += deleted
+    return total
 
 
 def last_runs(limit: int = 30):
     return RetentionRun.select().order_by(RetentionRun.id.desc()).limit(limit)
+
+
+def unresolved_failure() -> RetentionRun | None:
+    """The last real run, if it failed and no run has succeeded since (admin's home page)."""
+    last = (
+        RetentionRun.select()
+        .where((RetentionRun.dry_run == False) & (RetentionRun.outcome != "running"))  # noqa: E712
+        .order_by(RetentionRun.id.desc())
+        .first()
+    )
+    return last if last is not None and last.outcome == "error" else None
 
 
 def missed(now: datetime.datetime) -> bool:
