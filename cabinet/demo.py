@@ -289,6 +289,8 @@ def _care_teams_from_bookings() -> None:
             Appointment.practitioner,
             fn.MIN(Appointment.created_at),
             Value("assigned"),
+            Value(""),
+            Value(""),
         )
         .where(Appointment.status != "cancelled")
         .group_by(Appointment.patient, Appointment.practitioner)
@@ -298,6 +300,8 @@ def _care_teams_from_bookings() -> None:
         CareAssignment.practitioner,
         CareAssignment.created_at,
         CareAssignment.source,
+        CareAssignment.reason,
+        CareAssignment.note,
     ]
     with database.atomic():
         CareAssignment.insert_from(booked, fields).on_conflict_ignore().execute()

@@ -24,3 +24,25 @@ def test_demo_series_hold_the_sessions_they_announce(app, runner):
             assert one.local_time == starts[0].time()
             weekdays = {int(day) for day in one.weekdays.split(",")}
             assert weekdays == {start.weekday() for start in starts}
+
+
+def test_demo_practitioners_treat_the_patients_they_see(app, runner):
+    """A2: the demo's bookings put each practitioner in the care team of her patients, so the
+    demo records open without break-glass, and the demo's own records are filled."""
+    from cabinet.appointments.models import Appointment
+    from cabinet.patients.models import CareAssignment
+    from cabinet.records.models import RecordItem
+
+    # Enough appointments to reach past days: the demo fills records from honoured ones.
+    result = runner.invoke(
+        args=["seed-demo", "--patients", "40", "--seed", "4", "--appointments", "2000"]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        booked = {
+            (a.patient_id, a.practitioner_id)
+            for a in Appointment.select().where(Appointment.status != "cancelled")
+        }
+        team = {(m.patient_id, m.practitioner_id) for m in CareAssignment.select()}
+        assert booked and booked <= team
+        assert RecordItem.select().count() > 0

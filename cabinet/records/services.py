@@ -4,7 +4,7 @@ items are recorded and corrected, sessions with their acts, care sheets and rece
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import abort, session
+from flask import abort, has_request_context, session
 
 from cabinet import settings
 from cabinet.audit import trace
@@ -52,7 +52,8 @@ def in_care_team(user, patient: Patient) -> bool:
 
 
 def _session_id() -> int | None:
-    return getattr(session, "row_id", None)
+    # Break-glass lasts one login session; outside a request (a command) there is none.
+    return getattr(session, "row_id", None) if has_request_context() else None
 
 
 def has_break_glass(user, patient: Patient) -> bool:
