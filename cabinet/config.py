@@ -6,8 +6,11 @@ chooses itself (durations, names, sharing) are settings stored in the database.
 
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
+# The practice's legal time: every stored time is naive UTC, shown and typed in this zone.
+TIMEZONE = ZoneInfo("Europe/Paris")
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -57,7 +60,6 @@ def load(overrides: dict | None = None) -> dict:
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_KIB": 65536,
         "ARGON2_PARALLELISM": 4,
-        "TIMEZONE": "Europe/Paris",
         "TESTING": False,
         # The nightly jobs (retention, housekeeping); CABINET_SCHEDULER=0 turns them off
         # in a process that must not run them (benchmarks, one-off scripts).

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from peewee import DatabaseError, Model, OperationalError
 from playhouse.migrations import Runner
 from playhouse.sqlcipher_ext import SqlCipherDatabase
@@ -71,6 +71,14 @@ class BaseModel(Model):
     class Meta:
         database = database
         legacy_table_names = False
+
+    @classmethod
+    def get_or_404(cls, *query):
+        """The row matching `query`, or the French 404 page (a stranger's ref, a typo)."""
+        row = cls.get_or_none(*query)
+        if row is None:
+            abort(404)
+        return row
 
 
 def utcnow() -> datetime.datetime:

@@ -2,14 +2,12 @@
 
 import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_login import current_user
 
 from cabinet import security
-
-PARIS = ZoneInfo("Europe/Paris")
+from cabinet.config import TIMEZONE
 
 
 def local_datetime(value: datetime.datetime | str | None) -> str:
@@ -23,12 +21,12 @@ def local_datetime(value: datetime.datetime | str | None) -> str:
         value = datetime.datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=datetime.UTC)
-    return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
+    return value.astimezone(TIMEZONE).strftime("%d/%m/%Y à %H:%M")
 
 
 def paris_midnight_utc(day: datetime.date) -> datetime.datetime:
     """Midnight of a Paris calendar day, as the naive UTC time we store."""
-    local = datetime.datetime.combine(day, datetime.time(0), tzinfo=PARIS)
+    local = datetime.datetime.combine(day, datetime.time(0), tzinfo=TIMEZONE)
     return local.astimezone(datetime.UTC).replace(tzinfo=None)
 
 

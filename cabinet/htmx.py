@@ -1,6 +1,8 @@
-"""The one place that decides between a full page and an htmx fragment."""
+"""The one place that decides between a full page and an htmx fragment, and that speaks
+htmx's response headers (through htmx-flask's `request.htmx` and `make_response`)."""
 
-from flask import make_response, render_template, request
+from flask import render_template
+from htmx_flask import make_response, request
 
 
 def is_fragment_request() -> bool:
@@ -9,12 +11,8 @@ def is_fragment_request() -> bool:
     A history restore and a boosted link or form (hx-boost on the page) need the
     whole page, even though htmx sends them with HX-Request too.
     """
-    headers = request.headers
-    return (
-        headers.get("HX-Request") == "true"
-        and headers.get("HX-History-Restore-Request") != "true"
-        and headers.get("HX-Boosted") != "true"
-    )
+    htmx = request.htmx
+    return bool(htmx) and not htmx.history_restore_request and not htmx.boosted
 
 
 def render(page: str, partial: str | None = None, status: int = 200, **context):
@@ -22,4 +20,17 @@ def render(page: str, partial: str | None = None, status: int = 200, **context):
     template = partial if partial and is_fragment_request() else page
     response = make_response(render_template(template, **context), status)
     response.headers.add("Vary", "HX-Request")
+    return response
+
+
+def redirect_away(url: str):
+    """Send an htmx request to another page (401 + HX-Redirect: htmx would otherwise swap a
+    login or lock page into a fragment's place)."""
+    return make_response("", 401, redirect=url)
+
+
+def retarget(response, selector: str, swap: str = "outerHTML"):
+    """Swap this fragment into another element than the one that asked for it."""
+    response.headers["HX-Retarget"] = selector
+    response.headers["HX-Reswap"] = swap
     return response

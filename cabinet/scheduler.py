@@ -13,6 +13,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from cabinet.config import TIMEZONE
+
 _lock_handle = None
 _scheduler = None
 
@@ -86,7 +88,7 @@ def start(app: Flask) -> bool:
     from cabinet.db import utcnow
     from cabinet.retention import jobs
 
-    _scheduler = BackgroundScheduler(timezone="Europe/Paris")
+    _scheduler = BackgroundScheduler(timezone=TIMEZONE)
     _scheduler.add_job(
         _nightly,
         "cron",

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from flask import Blueprint, Flask, abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
+from cabinet import htmx
+
 ROLES = {
     "admin": "Administrateur (responsable du traitement)",
     "practitioner": "Praticien",
@@ -148,10 +150,8 @@ def _enforce():
     if policy.kind == "pending" and (current_user.is_authenticated or session.get("pending")):
         return None
     if not current_user.is_authenticated:
-        if request.headers.get("HX-Request"):
-            response = current_app.response_class(status=401)
-            response.headers["HX-Redirect"] = url_for("auth.login")
-            return response
+        if request.htmx:
+            return htmx.redirect_away(url_for("auth.login"))
         return redirect(url_for("auth.login"))
     if policy.kind == "permission" and not has_permission(current_user, policy.permission):
         abort(403)

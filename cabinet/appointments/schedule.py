@@ -4,21 +4,21 @@ No I/O here, so the DST boundaries and the series expansion are unit-tested dire
 """
 
 import datetime
-from zoneinfo import ZoneInfo
 
-PARIS = ZoneInfo("Europe/Paris")
+from cabinet.config import TIMEZONE
+
 WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 MAX_DURATION = datetime.timedelta(hours=12)  # bounds the overlap search window
 
 
 def to_utc(day: datetime.date, at: datetime.time) -> datetime.datetime:
     """A Paris wall-clock time on a given day, as the naive UTC datetime we store."""
-    local = datetime.datetime.combine(day, at, tzinfo=PARIS)
+    local = datetime.datetime.combine(day, at, tzinfo=TIMEZONE)
     return local.astimezone(datetime.UTC).replace(tzinfo=None)
 
 
 def to_local(moment: datetime.datetime) -> datetime.datetime:
-    return moment.replace(tzinfo=datetime.UTC).astimezone(PARIS)
+    return moment.replace(tzinfo=datetime.UTC).astimezone(TIMEZONE)
 
 
 def local_day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:

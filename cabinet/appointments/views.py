@@ -6,7 +6,7 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from cabinet import dates
+from cabinet import dates, htmx
 from cabinet.appointments import bp, forms, schedule, services
 from cabinet.appointments.models import AppointmentType
 from cabinet.audit import trace
@@ -197,9 +197,7 @@ def quick_patient():
         quick_form=forms.QuickPatientForm(),
     )
     # The new patient replaces the one box that says who is chosen (never two of them).
-    response.headers["HX-Retarget"] = "#picked"
-    response.headers["HX-Reswap"] = "outerHTML"
-    return response
+    return htmx.retarget(response, "#picked")
 
 
 @bp.route("/rdv/<appointment_ref>")

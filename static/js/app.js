@@ -1,6 +1,17 @@
 // Cabinet's page behaviour (no inline script: the CSP forbids it).
 "use strict";
 
+// The CSRF token of the page, as htmx sends it (hx-headers on #page): the one place that
+// reads it, for this file and webauthn.js (loaded after it).
+window.cabinetCsrfToken = function () {
+  const page = document.getElementById("page");
+  try {
+    return JSON.parse(page.getAttribute("hx-headers"))["X-CSRFToken"];
+  } catch (e) {
+    return "";
+  }
+};
+
 (function () {
   // Idle lock (S6): the page hides itself at the same delay the server uses, without a round
   // trip; user activity is reported (at most once a minute) so the server's clock follows it.
@@ -10,14 +21,8 @@
   let lastReport = Date.now();
 
   function report() {
-    const page = document.getElementById("page");
-    if (!page || !body.dataset.keepaliveUrl) return;
-    let token = "";
-    try {
-      token = JSON.parse(page.getAttribute("hx-headers"))["X-CSRFToken"];
-    } catch (e) {
-      token = "";
-    }
+    if (!body.dataset.keepaliveUrl) return;
+    const token = window.cabinetCsrfToken();
     lastReport = Date.now();
     // As an htmx request, a locked session answers 401 instead of redirecting.
     fetch(body.dataset.keepaliveUrl, {

@@ -20,20 +20,11 @@
     return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   }
 
-  function csrfToken() {
-    const page = document.getElementById("page");
-    try {
-      return JSON.parse(page.getAttribute("hx-headers"))["X-CSRFToken"];
-    } catch (e) {
-      return "";
-    }
-  }
-
   async function post(url, body) {
     const response = await fetch(url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      headers: { "Content-Type": "application/json", "X-CSRFToken": window.cabinetCsrfToken() },
       body: JSON.stringify(body || {}),
     });
     let data = null;
