@@ -128,7 +128,7 @@ def _register_request_pipeline(app: Flask) -> None:
 
     auth.init_app(app)  # server-side sessions, then the idle lock after the access check
 
-    from cabinet.users.models import User
+    from cabinet.auth.models import User
 
     @login_manager.user_loader
     def _load_user(user_id: str):
@@ -161,7 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(rights_bp, url_prefix="/droits")
     _register_patient_panels(app)
 
-    from cabinet.users.models import User
+    from cabinet.auth.models import User
 
     # `audit` imports no domain: the composition root hands it the accounts and the patients'
     # names, so the journal names them rather than showing their ids and refs.

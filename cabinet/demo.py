@@ -15,10 +15,10 @@ from flask import current_app
 from peewee import Value, fn
 
 from cabinet.audit import trace
+from cabinet.auth.models import User
 from cabinet.db import database, utcnow
 from cabinet.patients.identity import OID_BY_KIND, make_nir
 from cabinet.patients.models import CareAssignment, Patient
-from cabinet.users.models import User
 from cabinet.users.services import create_user
 
 DEMO_ACCOUNTS = [
@@ -271,9 +271,10 @@ def seed_appointments(wanted: int, rng: random.Random, batch: int = 5000) -> int
     _care_teams_from_bookings()
     _fit_series_to_their_sessions()
     # The retention clock of each patient counts from their last honoured appointment.
-    database.execute_sql(
-        "UPDATE patient SET last_care_at = (SELECT max(starts_at) FROM appointment a "
-        "WHERE a.patient_id = patient.id AND a.status = 'honoured')"
+    Patient.touch_last_care_from(
+        Appointment.select(fn.MAX(Appointment.starts_at)).where(
+            (Appointment.patient == Patient.id) & (Appointment.status == "honoured")
+        )
     )
     return created
 

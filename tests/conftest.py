@@ -192,7 +192,7 @@ def csrf_app(instance):
 @pytest.fixture
 def user(app):
     def get(role: str):
-        from cabinet.users.models import User
+        from cabinet.auth.models import User
 
         with app.app_context():
             return User.get(User.login == ACCOUNTS[role][0])

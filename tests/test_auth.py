@@ -41,7 +41,7 @@ def test_passwords_are_stored_as_argon2id(app, user):
 
 
 def test_account_past_its_end_date_is_refused(app, anon_client):
-    from cabinet.users.models import User
+    from cabinet.auth.models import User
 
     with app.app_context():
         User.update(end_date=datetime.date.today() - datetime.timedelta(days=1)).where(

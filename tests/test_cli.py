@@ -10,7 +10,7 @@ def test_create_user_reads_the_password_from_stdin(app, runner):
     )
     assert result.exit_code == 0, result.output
     assert "une phrase" not in result.output
-    from cabinet.users.models import User
+    from cabinet.auth.models import User
 
     with app.app_context():
         created = User.get(User.login == "kine")
@@ -39,9 +39,9 @@ def test_create_user_refuses_bad_input_in_french(runner):
 def test_seed_demo_is_deterministic_and_fictitious(app, runner):
     result = runner.invoke(args=["seed-demo", "--patients", "40", "--seed", "3"])
     assert result.exit_code == 0, result.output
+    from cabinet.auth.models import User
     from cabinet.patients.identity import nir_problem
     from cabinet.patients.models import Patient
-    from cabinet.users.models import User
 
     with app.app_context():
         first = [

@@ -68,7 +68,7 @@ def test_without_retry_the_same_write_would_have_failed(app, busy_practice):
 
 
 def test_prune_and_create_user_wait_for_the_practice(app, runner, busy_practice):
-    from cabinet.users.models import User
+    from cabinet.auth.models import User
 
     with app.app_context():
         holder = busy_practice()

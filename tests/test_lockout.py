@@ -73,7 +73,7 @@ def test_ten_failures_lock_the_account_until_the_admin_unlocks(
     for _ in range(10):
         _fail(anon_client, "secretaire", 1)
         _age_failures(app, 600)  # wait out each delay: the lock counts failures, not speed
-    from cabinet.users.models import User
+    from cabinet.auth.models import User
 
     with app.app_context():
         assert User.get(User.login == "secretaire").locked_at is not None

@@ -13,7 +13,7 @@ NEW_PASSWORD = "nouvelle phrase de passe pour le cabinet du quartier"
 
 
 def _password_hash(app, user_id):
-    from cabinet.users.models import User
+    from cabinet.auth.models import User
 
     with app.app_context():
         return User.get_by_id(user_id).password_hash
@@ -182,7 +182,7 @@ def test_password_feedback_never_compares_with_the_current_password(practitioner
 
 
 def test_recovery_codes_share_the_attempt_limits_and_lock_the_account(app, user):
-    from cabinet.users.models import User
+    from cabinet.auth.models import User
 
     client = app.test_client()
     password_step(client, "secretaire")

@@ -110,7 +110,7 @@ def test_azerty2024_is_refused_at_a_forced_change_whatever_its_entropy(
         page = html.unescape(answer.get_data(as_text=True))
         assert answer.status_code == 422 and reason in page, password
         assert "Ce mot de passe convient." not in page
-    from cabinet.users.models import User
+    from cabinet.auth.models import User
 
     with app.app_context():
         assert User.get(User.login == "nouvelle").must_change_password

@@ -13,7 +13,7 @@ def test_account_list_shows_role_state_and_last_use(admin_client):
 
 
 def test_new_account_refuses_a_duplicate_login_and_changes_nothing(app, admin_client):
-    from cabinet.users.models import User
+    from cabinet.auth.models import User
 
     with app.app_context():
         before = User.select().count()

@@ -28,8 +28,7 @@ REFUSED_STATUS = 400
 
 
 def _credentials(app, username):
-    from cabinet.auth.models import WebAuthnCredential
-    from cabinet.users.models import User
+    from cabinet.auth.models import User, WebAuthnCredential
 
     with app.app_context():
         return list(
@@ -52,7 +51,7 @@ def _refused(response, fragment: str):
 
 
 def _failed_second_factors(app, username):
-    from cabinet.users.models import User
+    from cabinet.auth.models import User
 
     with app.app_context():
         user_id = User.get(User.login == username).id

@@ -61,7 +61,7 @@ def test_account_page_shows_a_locums_end_date_as_text(app, admin_client, user):
     assert _end_date_text(admin_client, user("practitioner").ref) == (
         "aucune (compte sans date de fin)"
     )
-    from cabinet.users.models import User
+    from cabinet.auth.models import User
 
     with app.app_context():
         User.update(end_date=datetime.date.today() - datetime.timedelta(days=1)).where(

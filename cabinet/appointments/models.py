@@ -18,9 +18,9 @@ from peewee import (
     TimeField,
 )
 
+from cabinet.auth.models import User
 from cabinet.db import BaseModel, utcnow
 from cabinet.patients.models import Patient
-from cabinet.users.models import User
 
 STATUSES = {
     "booked": "Prévu",

@@ -22,12 +22,12 @@ from cabinet.appointments.models import (
     Series,
 )
 from cabinet.audit import trace
+from cabinet.auth.models import User
 from cabinet.db import database, utcnow
 from cabinet.patients import care_team
 from cabinet.patients.models import Patient
 from cabinet.patients.services import PatientRestricted, ensure_writable
 from cabinet.security import has_permission
-from cabinet.users.models import User
 
 SLOT_STEP = datetime.timedelta(minutes=15)
 SLOT_SEARCH_DAYS = 21
@@ -494,13 +494,7 @@ def mark(appointment: Appointment, status: str, actor) -> None:
         _event(appointment, actor, status, STATUSES[status])
         if status == "honoured":
             # An honoured appointment is an intervention on the file: the retention clock restarts.
-            Patient.update(last_care_at=appointment.starts_at).where(
-                (Patient.id == appointment.patient_id)
-                & (
-                    (Patient.last_care_at.is_null())
-                    | (Patient.last_care_at < appointment.starts_at)
-                )
-            ).execute()
+            appointment.patient.touch_last_care(appointment.starts_at)
         trace(
             actor,
             "appointment.mark",
@@ -508,6 +502,29 @@ def mark(appointment: Appointment, status: str, actor) -> None:
             target=f"appointment:{appointment.ref}",
             detail=STATUSES[status],
         )
+
+
+def record_leaflet_given(appointment_ref: str, actor) -> Appointment | None:
+    """The information leaflet handed at this home visit (I1): noted on the appointment and
+    traced. None when the ref names no home visit still planned or held."""
+    appointment = Appointment.get_or_none(
+        (Appointment.ref == appointment_ref)
+        & (Appointment.location == "home")
+        & (Appointment.status != "cancelled")
+    )
+    if appointment is None:
+        return None
+    with database.atomic():
+        Appointment.update(leaflet_given_at=utcnow()).where(
+            Appointment.id == appointment.id
+        ).execute()
+        trace(
+            actor,
+            "notice.leaflet_given",
+            patient=appointment.patient,
+            target=f"appointment:{appointment.ref}",
+        )
+    return appointment
 
 
 # Reading ------------------------------------------------------------------------------------

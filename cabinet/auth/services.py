@@ -18,10 +18,10 @@ from flask_login import current_user, login_user
 from cabinet import settings
 from cabinet.audit import trace
 from cabinet.auth import devices, lockout, policy, recovery
+from cabinet.auth.models import User
 from cabinet.auth.passwords import burn_verification, hash_password, verify_password
 from cabinet.auth.sessions import revoke, rotate
 from cabinet.db import database, utcnow
-from cabinet.users.models import User
 
 GENERIC_FAILURE = "Identifiant ou mot de passe incorrect."
 EXPIRED = "Ce compte a atteint sa date de fin. Adressez-vous à l'administrateur du cabinet."

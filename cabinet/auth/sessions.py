@@ -16,6 +16,7 @@ from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 
+from cabinet.auth.models import UserSession
 from cabinet.db import database, utcnow
 
 ANONYMOUS_COOKIE = "cabinet_visit"
@@ -58,8 +59,6 @@ class ServerSessionInterface(SessionInterface):
     token, a flash) in a signed cookie, so a page view before any login stores nothing."""
 
     def open_session(self, app: Flask, request_):
-        from cabinet.auth.models import UserSession  # auth.models ↔ users: see issue 11
-
         if not app.config.get("DATABASE_READY") or request_.endpoint == "static":
             return ServerSession()
         token = request_.cookies.get(app.config["SESSION_COOKIE_NAME"])
@@ -109,8 +108,6 @@ class ServerSessionInterface(SessionInterface):
         )
 
     def save_session(self, app: Flask, session: ServerSession, response) -> None:
-        from cabinet.auth.models import UserSession
-
         if not app.config.get("DATABASE_READY") or request.endpoint == "static":
             return
         name = app.config["SESSION_COOKIE_NAME"]
@@ -163,8 +160,6 @@ def revoke(
     row_id: int | None = None, user_id: int | None = None, reason: str = "", keep: int | None = None
 ) -> int:
     """Revoke one session, or all of a user's sessions (but `keep`). Returns how many."""
-    from cabinet.auth.models import UserSession
-
     query = UserSession.update(revoked_at=utcnow(), revoked_reason=reason).where(
         UserSession.revoked_at.is_null()
     )

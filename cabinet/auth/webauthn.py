@@ -30,9 +30,8 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from cabinet.auth.models import WebAuthnChallenge, WebAuthnCredential
+from cabinet.auth.models import User, WebAuthnChallenge, WebAuthnCredential
 from cabinet.db import utcnow
-from cabinet.users.models import User
 
 CHALLENGE_LIFETIME = datetime.timedelta(minutes=3)
 

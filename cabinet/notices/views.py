@@ -6,6 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 
 from cabinet import settings
+from cabinet.appointments import services as appointments
 from cabinet.audit import trace
 from cabinet.db import database, utcnow
 from cabinet.forms import FrenchForm
@@ -90,23 +91,7 @@ def record_print(kind):
             appointment_ref=appointment_ref,
         )
         if kind == "leaflet" and appointment_ref:
-            from cabinet.appointments.models import Appointment
-
-            appointment = Appointment.get_or_none(
-                (Appointment.ref == appointment_ref)
-                & (Appointment.location == "home")
-                & (Appointment.status != "cancelled")
-            )
-            if appointment is not None:
-                Appointment.update(leaflet_given_at=utcnow()).where(
-                    Appointment.id == appointment.id
-                ).execute()
-                trace(
-                    current_user,
-                    "notice.leaflet_given",
-                    patient=appointment.patient,
-                    target=f"appointment:{appointment.ref}",
-                )
+            appointments.record_leaflet_given(appointment_ref, current_user)
         trace(current_user, "notice.print", target=f"notice:{kind}")
     endpoint = {
         "poster": "notices.poster",

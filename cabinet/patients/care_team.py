@@ -19,10 +19,10 @@ because both `appointments` and `records` ask it.
 import datetime
 
 from cabinet.audit import trace
+from cabinet.auth.models import User
 from cabinet.db import database
 from cabinet.patients.models import CareAssignment, Patient
 from cabinet.security import has_permission
-from cabinet.users.models import User
 
 # Why a practitioner outside the team opens a record or takes the patient on.
 REASONS = {

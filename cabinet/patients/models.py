@@ -6,21 +6,24 @@ e) professional situation. Health data (f, g) lives in `records/`, traces (h)
 in `audit/`. No other category is collected.
 """
 
+import datetime
 import secrets
 
 from peewee import (
+    OP,
     BooleanField,
     CharField,
     DateField,
     DateTimeField,
+    Expression,
     ForeignKeyField,
     IntegerField,
     TextField,
 )
 
+from cabinet.auth.models import User
 from cabinet.db import BaseModel, utcnow
 from cabinet.patients.identity import search_key
-from cabinet.users.models import User
 
 SEXES = {"F": "Féminin", "M": "Masculin", "I": "Indéterminé"}
 
@@ -92,6 +95,27 @@ class Patient(BaseModel):
 
     def changes(self):
         return self.change_set.order_by(PatientChange.changed_at.desc(), PatientChange.id.desc())
+
+    def touch_last_care(self, when: datetime.datetime) -> None:
+        """The retention clock counts from the last intervention on the file (R1): a session,
+        a record change, an honoured appointment moves it forward, never back."""
+        Patient.update(last_care_at=when).where(
+            (Patient.id == self.id)
+            & (Patient.last_care_at.is_null() | (Patient.last_care_at < when))
+        ).execute()
+
+    @classmethod
+    def touch_last_care_from(cls, latest) -> int:
+        """The same rule for many files at once: `latest` is a correlated subquery giving
+        each file's last intervention (bulk demo data)."""
+        return (
+            cls.update(last_care_at=latest)
+            .where(
+                Expression(latest, OP.IS_NOT, None)
+                & (cls.last_care_at.is_null() | (cls.last_care_at < latest))
+            )
+            .execute()
+        )
 
 
 class PatientChange(BaseModel):

@@ -19,9 +19,9 @@ from peewee import (
     TextField,
 )
 
+from cabinet.auth.models import User
 from cabinet.db import BaseModel, utcnow
 from cabinet.patients.models import Patient
-from cabinet.users.models import User
 
 # §5 f (health) and g (lifestyle, only with the patient's recorded agreement).
 ITEM_KINDS = {

@@ -180,14 +180,6 @@ def has_lifestyle_consent(patient: Patient) -> bool:
     return LifestyleConsent.select().where(LifestyleConsent.patient == patient.id).exists()
 
 
-def touch_last_care(patient: Patient, when: datetime.datetime) -> None:
-    """The retention clock counts from the last intervention on the file (R1)."""
-    Patient.update(last_care_at=when).where(
-        (Patient.id == patient.id)
-        & (Patient.last_care_at.is_null() | (Patient.last_care_at < when))
-    ).execute()
-
-
 # Items and corrections (D5, I4) --------------------------------------------------------------
 
 
@@ -215,7 +207,7 @@ def add_item(
         _author_joins_team(user, patient)
         item = RecordItem.create(patient=patient, kind=kind, created_by=user.id)
         _version(item, 1, user, label, value, unit, observed_on, note)
-        touch_last_care(patient, utcnow())
+        patient.touch_last_care(utcnow())
         trace(
             user,
             "record.create",
@@ -249,7 +241,7 @@ def correct_item(
     with database.atomic():
         _author_joins_team(user, item.patient)
         version = _version(item, latest.number + 1, user, label, value, unit, observed_on, note)
-        touch_last_care(item.patient, utcnow())
+        item.patient.touch_last_care(utcnow())
         trace(
             user,
             "record.update",
@@ -361,7 +353,7 @@ def record_session(
                 recorded_by=user.id,
             )
             trace(user, "receipt.create", patient=patient, target=f"session:{care.ref}")
-        touch_last_care(patient, datetime.datetime.combine(session_date, datetime.time(12)))
+        patient.touch_last_care(datetime.datetime.combine(session_date, datetime.time(12)))
         trace(
             user,
             "record.session_create",

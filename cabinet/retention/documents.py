@@ -137,11 +137,11 @@ def comparable(document: dict) -> dict:
 def labels() -> dict:
     """French labels for the codes and ids a document holds, for the pages that show one."""
     from cabinet.appointments.models import STATUSES, AppointmentType
+    from cabinet.auth.models import User
     from cabinet.patients.identity import IDENTITY_STATUSES
     from cabinet.patients.models import SEXES
     from cabinet.patients.services import TRACKED_FIELDS
     from cabinet.records.models import ITEM_KINDS, MEASUREMENT_UNITS, PAYMENT_MODES, Act
-    from cabinet.users.models import User
 
     return {
         "kinds": ITEM_KINDS,

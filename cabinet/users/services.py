@@ -5,12 +5,12 @@ import secrets
 from cabinet import settings
 from cabinet.audit import trace
 from cabinet.auth import models as auth_models  # module import: auth.models imports users
+from cabinet.auth.models import User
 from cabinet.auth.passwords import hash_password
 from cabinet.auth.sessions import revoke
 from cabinet.db import database, utcnow
 from cabinet.formatting import french_date
 from cabinet.security import ROLES
-from cabinet.users.models import User
 
 _WORDS_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 

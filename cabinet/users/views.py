@@ -5,10 +5,10 @@ from flask_login import current_user
 
 from cabinet import settings
 from cabinet.auth import models as auth_models  # module import: auth.models imports users
+from cabinet.auth.models import User
 from cabinet.forms import FrenchForm
 from cabinet.users import bp, services
 from cabinet.users.forms import AccountForm, NewAccountForm, SecuritySettingsForm
-from cabinet.users.models import User
 
 
 def get_user_or_404(user_ref: str) -> User:

@@ -83,8 +83,7 @@ def browser_credentials(cdp: CDPSession, authenticator_id: str) -> list[dict]:
 
 
 def stored_credentials(app, login_name: str) -> list:
-    from cabinet.auth.models import WebAuthnCredential
-    from cabinet.users.models import User
+    from cabinet.auth.models import User, WebAuthnCredential
 
     with app.app_context():
         user = User.get(User.login == login_name)
@@ -237,9 +236,8 @@ def test_first_login_journey_from_one_time_password_to_home(
     assert stored.sign_count == in_browser["signCount"]
     assert stored.name == "Tablette"
 
-    from cabinet.auth.models import RecoveryCode
+    from cabinet.auth.models import RecoveryCode, User
     from cabinet.auth.passwords import verify_password
-    from cabinet.users.models import User
 
     with live_server.app.app_context():
         user = User.get(User.login == NEW_LOGIN)
