@@ -23,8 +23,7 @@ def on_starting(server):
     one line and exits 1. The connections opened for the check are closed again, so no
     worker inherits a database handle across fork."""
     from cabinet import create_app, db
-    from cabinet.retention import archive
 
     create_app()
     db.database.close()
-    archive.archive_database.close()
+    db.archive_database.close()

@@ -6,17 +6,19 @@ doubles the throughput of a search page (DESIGN.md, "Data at rest").
 """
 
 import datetime
+import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from flask import Flask, abort, request
+from flask import Flask, abort, render_template, request
 from peewee import DatabaseError, Model, OperationalError
 from playhouse.migrations import Runner
 from playhouse.sqlcipher_ext import SqlCipherDatabase
 from sqlcipher3 import dbapi2 as sqlcipher
 
+from cabinet import keys
 from cabinet.config import ROOT
 
 MIGRATIONS_DIR = ROOT / "migrations"
@@ -65,6 +67,9 @@ class CabinetDatabase(SqlCipherDatabase):
 
 
 database = CabinetDatabase(None)
+# The archive (R2): its own file, possibly on another disk, its own key. Its models are in
+# retention/archive.py; the handle is here so the stores open in one place.
+archive_database = CabinetDatabase(None)
 
 
 class BaseModel(Model):
@@ -109,6 +114,59 @@ def check_readable(db: SqlCipherDatabase, label: str) -> None:
         ) from exc
 
 
+def open_stores(app: Flask, create: bool = False) -> None:
+    """Load the keys and open the encrypted databases, or refuse to start with one message.
+
+    A database without its key, or a key that does not open it, stops here: nothing ever
+    creates a fresh database over an existing one. Only `flask init` passes `create`.
+    """
+    keys_dir = app.config["KEYS_PATH"]
+    try:
+        found = keys.load_all(keys_dir)
+    except keys.KeyMaterialError as exc:
+        raise StartupError(str(exc)) from None
+    path = app.config["DATABASE_PATH"]
+    exists = path.exists() and path.stat().st_size > 0
+    if path.exists() and not exists:
+        raise StartupError(f"Le fichier {path} est vide : restaurez une sauvegarde.")
+    if exists and (found["database"] is None or found["audit"] is None):
+        missing = "de la base" if found["database"] is None else "du journal (audit)"
+        raise StartupError(
+            f"La base {path} existe mais la clé {missing} est introuvable "
+            f"(dossier {keys_dir} ou variable d'environnement). Sans elle les données sont "
+            "illisibles : restaurez la clé depuis votre sauvegarde des clés (docs/operations.md)."
+        )
+    if exists or create:
+        configure(database, path, found["database"])
+        if not exists:
+            database.connect(reuse_if_open=True)  # connecting creates the encrypted file
+        check_readable(database, "la base active")
+    app.config["DATABASE_READY"] = exists or create
+    database_key, audit_key = found["database"], found["audit"]
+    app.secret_key = (
+        keys.derive(database_key, b"flask session") if database_key else secrets.token_hex(32)
+    )
+    app.extensions["cabinet.audit_key"] = bytes.fromhex(audit_key) if audit_key else None
+    _open_archive(app, found["archive"])
+
+
+def _open_archive(app: Flask, archive_key: str | None) -> None:
+    """The archive file is created on first use; an existing one needs its own key."""
+    path = app.config["ARCHIVE_PATH"]
+    if path.exists() and path.stat().st_size > 0 and archive_key is None:
+        raise StartupError(
+            f"L'archive {path} existe mais sa clé est introuvable (archive.key ou "
+            "CABINET_ARCHIVE_KEY) : restaurez la clé depuis votre sauvegarde des clés."
+        )
+    app.extensions["cabinet.archive_key"] = (
+        bytes.fromhex(keys.derive(archive_key, b"archive seal")) if archive_key else None
+    )
+    if archive_key is not None:
+        configure(archive_database, path, archive_key)
+        if path.exists() and path.stat().st_size > 0:
+            check_readable(archive_database, "l'archive")
+
+
 def migration_runner(db: SqlCipherDatabase = database) -> Runner:
     return Runner(db, directory=str(MIGRATIONS_DIR))
 
@@ -135,9 +193,13 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _connect():
-        if request.endpoint == "static" or not app.config["DATABASE_READY"]:
-            return
+        if request.endpoint == "static":
+            return None
+        if not app.config["DATABASE_READY"]:
+            # Nothing but `flask init` ever creates the database: every page says so.
+            return render_template("errors/not_initialised.html"), 503
         database.connect(reuse_if_open=True)
+        return None
 
     @app.teardown_request
     def _end(exc):

@@ -6,6 +6,8 @@ only ever created, never overwritten: losing a key means losing the data it
 protects, so nothing here replaces one silently.
 """
 
+import hashlib
+import hmac
 import os
 import re
 import secrets
@@ -60,3 +62,13 @@ def create(keys_dir: Path, name: str) -> bool:
     with os.fdopen(fd, "w") as handle:
         handle.write(secrets.token_hex(32) + "\n")
     return True
+
+
+def load_all(keys_dir: Path) -> dict[str, str | None]:
+    """Every purpose's key (None where it does not exist yet); KeyMaterialError if malformed."""
+    return {name: load(keys_dir, name) for name in KEY_ENV}
+
+
+def derive(hex_key: str, label: bytes) -> str:
+    """A purpose-bound subkey (HMAC-SHA-256), so a store's key itself never signs anything."""
+    return hmac.new(bytes.fromhex(hex_key), label, hashlib.sha256).hexdigest()

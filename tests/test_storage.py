@@ -138,7 +138,7 @@ def test_migration_upgrades_a_database_created_at_the_first_migration(tmp_path):
 
     for name in ("database", "audit"):
         keys.create(folder / "keys", name)
-    from cabinet import open_stores
+    from cabinet.db import open_stores
 
     open_stores(app, create=True)
     assert db.migrate(database, target="0001_initial") == ["0001_initial"]

@@ -4,14 +4,23 @@ recovery codes, server-side sessions and the idle lock."""
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
-from flask_login import current_user
+from flask_login import LoginManager, current_user
 
 from cabinet import htmx
 from cabinet.urls import local_path
 
 bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
 
 from cabinet.auth import services, sessions, views, views_security, views_webauthn  # noqa: E402
+from cabinet.auth.models import User  # noqa: E402
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    """The signed-in account, while it may still be used (not disabled, expired or locked)."""
+    user = User.get_or_none(User.id == int(user_id))
+    return user if user is not None and user.is_active and user.locked_at is None else None
 
 
 def _enforce_idle_lock():
@@ -32,8 +41,12 @@ def _enforce_idle_lock():
 
 
 def init_app(app: Flask) -> None:
+    """Server-side sessions and the account loader; the idle lock runs after the access check
+    (its hook is added after security's)."""
     sessions.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
     app.before_request(_enforce_idle_lock)
 
 
-__all__ = ["bp", "init_app", "views", "views_security", "views_webauthn"]
+__all__ = ["bp", "init_app", "login_manager", "views", "views_security", "views_webauthn"]

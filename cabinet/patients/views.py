@@ -1,10 +1,10 @@
-from flask import current_app, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from cabinet.htmx import render
-from cabinet.patients import bp, care_team, services
+from cabinet.patients import bp, care_team, panels, services
 from cabinet.patients.forms import PatientForm, ReferralForm, SearchForm
-from cabinet.security import has_permission, require
+from cabinet.security import require
 
 
 @bp.route("/")
@@ -62,18 +62,11 @@ def new():
 def show(patient_ref):
     """A patient's administrative file and its rectification history. Readers of files."""
     patient = services.open_patient(patient_ref, current_user)
-    panels = [
-        (template, provider(patient, current_user))
-        for permission, template, provider in current_app.extensions.get(
-            "cabinet.patient_panels", []
-        )
-        if has_permission(current_user, permission)
-    ]
     return render(
         "patients/show.html",
         patient=patient,
         history=services.history(patient),
-        panels=panels,
+        panels=panels.for_user(patient, current_user),
         team=list(care_team.members(patient)),
         referral=_referral_form(patient),
     )

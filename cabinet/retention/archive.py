@@ -9,9 +9,8 @@ from pathlib import Path
 
 from peewee import CharField, DateField, DateTimeField, IntegerField, TextField
 
-from cabinet.db import PRAGMAS, BaseModel, CabinetDatabase, raw_key, utcnow
-
-archive_database = CabinetDatabase(None)
+from cabinet.db import BaseModel, archive_database, utcnow
+from cabinet.patients.models import Patient
 
 
 class ArchiveModel(BaseModel):
@@ -49,10 +48,6 @@ class AnonymousStat(ArchiveModel):
         indexes = ((("year", "act_code"), True),)
 
 
-def configure(path, hex_key: str) -> None:
-    archive_database.init(str(path), passphrase=raw_key(hex_key), pragmas=PRAGMAS)
-
-
 def ensure_schema() -> None:
     if archive_database.is_closed():
         _create_private(Path(archive_database.database))
@@ -68,3 +63,20 @@ def _create_private(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
         pass
+
+
+def display_names(refs: set[str]) -> dict[str, str]:
+    """Names for the journal, wherever the file is: "DUPONT Marie" in the active base,
+    "DUPONT MARIE (archivé)" in the archive; an erased or ended file has no name left."""
+    rows = Patient.select(Patient.ref, Patient.last_name, Patient.first_names).where(
+        Patient.ref.in_(list(refs))
+    )
+    names = {p.ref: f"{p.last_name.upper()} {p.first_names}" for p in rows}
+    missing = list(refs - set(names))
+    if missing:
+        ensure_schema()
+        archived = ArchivedFile.select(ArchivedFile.ref, ArchivedFile.search_key).where(
+            ArchivedFile.ref.in_(missing)
+        )
+        names.update({a.ref: f"{a.search_key.upper()} (archivé)" for a in archived})
+    return names

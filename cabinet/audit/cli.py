@@ -1,0 +1,41 @@
+"""`flask --app app audit verify | prune`: the sealed chain checked, old traces pruned (T2, T6)."""
+
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from peewee import DatabaseError
+
+from cabinet import commands
+from cabinet.audit import jobs, verification
+
+group = AppGroup("audit", help="The audit trail: verify the sealed chain, prune old traces.")
+
+
+@group.command("verify")
+def verify_command():
+    """Check every trace's seal; exit 1 naming the first broken entry."""
+    commands.require_ready()
+    started = time.perf_counter()
+    try:
+        count = verification.verify_all(current_app.extensions["cabinet.audit_key"])
+    except verification.ChainBroken as broken:
+        commands.fail(f"Journal altéré — {broken}")
+    except DatabaseError as error:
+        # The trace table itself is unreadable (dropped, malformed page): say so, once.
+        commands.fail(f"Journal illisible — {type(error).__name__} : rien n'a été vérifié.")
+    click.echo(
+        f"Journal intègre : {count} entrée(s) vérifiée(s) en {time.perf_counter() - started:.1f} s."
+    )
+
+
+@group.command("prune")
+@commands.AS_OF
+def prune_command(as_of):
+    """Delete traces older than the retention setting (default 1 year)."""
+    commands.require_ready()
+    summary = jobs.run(commands.as_of(as_of))
+    click.echo(
+        f"Traces supprimées : {summary['pruned']} (antérieures au {summary['cutoff'][:10]})."
+    )

@@ -1,0 +1,73 @@
+"""French error pages (400, 403, 404, 405, 413, 500), and the trace of a software error."""
+
+from flask import Flask, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from cabinet import db
+from cabinet.audit import trace
+
+MESSAGES = {
+    400: (
+        "Requête invalide",
+        "La demande n'a pas pu être comprise. Rechargez la page et réessayez.",
+    ),
+    403: ("Accès refusé", "Votre profil ne permet pas d'accéder à cette page."),
+    404: ("Page introuvable", "Cette page n'existe pas, ou plus."),
+    405: ("Action impossible", "Cette action n'est pas permise à cette adresse."),
+    413: ("Envoi trop volumineux", "Les données envoyées dépassent la taille permise."),
+    500: (
+        "Erreur du logiciel",
+        "Une erreur est survenue ; rien n'a été enregistré. L'incident est tracé.",
+    ),
+}
+CSRF_MESSAGE = "Le formulaire a expiré ou n'est pas authentique. Rechargez la page et réessayez."
+# When even the page cannot be rendered (its menu needs the database): said plainly.
+FALLBACK_PAGE = (
+    '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Erreur · Cabinet</title>'
+    "<h1>Erreur du logiciel</h1><p>Une erreur est survenue ; rien n'a été enregistré. "
+    "Rechargez la page dans un instant.</p></html>"
+)
+
+
+def render_error(status: int, message: str | None = None):
+    title, text = MESSAGES[status]
+    return render_template("errors/error.html", title=title, text=message or text), status
+
+
+def _actor():
+    try:
+        return current_user._get_current_object() if current_user.is_authenticated else None
+    except Exception:  # the user loader itself may be what failed
+        return None
+
+
+def _server_error(app: Flask, exc):
+    # Whatever state the failed request left (no transaction, one open, one half-failed):
+    # roll it back, then keep a durable trace of the error alone, in its own transaction.
+    cause = getattr(exc, "original_exception", None) or exc
+    if app.config["DATABASE_READY"]:
+        try:
+            db.abandon_transactions()
+            with db.database.atomic():
+                trace(
+                    _actor(),
+                    "system.error",
+                    target=request.endpoint or "",
+                    detail=type(cause).__name__,
+                    outcome="error",
+                )
+        except Exception:
+            app.logger.exception("The error could not be traced")
+    try:
+        return render_error(500)
+    except Exception:
+        app.logger.exception("The error page could not be rendered")
+        return FALLBACK_PAGE, 500, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def init_app(app: Flask) -> None:
+    for status in (400, 403, 404, 405, 413):
+        app.register_error_handler(status, lambda exc, s=status: render_error(s))
+    app.register_error_handler(CSRFError, lambda exc: render_error(400, CSRF_MESSAGE))
+    app.register_error_handler(500, lambda exc: _server_error(app, exc))
