@@ -14,11 +14,17 @@ from faker import Faker
 from flask import current_app
 from peewee import Value, fn
 
+from cabinet import settings
+from cabinet.appointments import services as appointment_services
+from cabinet.appointments.models import Appointment, AppointmentType, OpeningHours, Series
+from cabinet.appointments.schedule import to_local, to_utc
 from cabinet.audit import trace
 from cabinet.auth.models import User
 from cabinet.db import database, utcnow
 from cabinet.patients.identity import OID_BY_KIND, make_nir
 from cabinet.patients.models import CareAssignment, Patient
+from cabinet.records import services as record_services
+from cabinet.records.models import Act
 from cabinet.users.services import create_user
 
 DEMO_ACCOUNTS = [
@@ -48,18 +54,14 @@ def accounts_text() -> str:
     return path.read_text()
 
 
-def _demo_password(rng: random.Random) -> str:
-    # Four random words would be friendlier, but we want no word list in the repo for now.
-    return secrets.token_urlsafe(12)
-
-
-def _seed_accounts(rng: random.Random) -> int:
+def _seed_accounts() -> int:
     lines = ["Comptes de démonstration (données fictives) :"]
     created = 0
     for login, role, name in DEMO_ACCOUNTS:
         if User.select().where(User.login == login).exists():
             continue
-        password = _demo_password(rng)
+        # Never from the seed: the data is reproducible, a password must not be.
+        password = secrets.token_urlsafe(12)
         extra = {}
         if login == "remplacant":
             extra["end_date"] = datetime.date.today() + datetime.timedelta(days=60)
@@ -133,7 +135,7 @@ def seed(patients: int = 200, seed: int = 1, batch: int = 500, appointments: int
     rng = random.Random(seed)
     today = datetime.date.today()
     with database.atomic():
-        accounts = _seed_accounts(rng)
+        accounts = _seed_accounts()
     for start in range(0, patients, batch):
         rows = []
         for _ in range(min(batch, patients - start)):
@@ -164,11 +166,7 @@ def seed_appointments(wanted: int, rng: random.Random, batch: int = 5000) -> int
     """Fill the practitioners' agendas backwards from a few weeks ahead: no overlaps for a
     practitioner (consecutive slots) nor a patient (each patient sees one practitioner);
     about one in five at home, and care series of weekly sessions."""
-    from cabinet.appointments.models import Appointment, AppointmentType, OpeningHours, Series
-    from cabinet.appointments.schedule import to_utc
-    from cabinet.appointments.services import practitioners as agenda_holders
-
-    holders = agenda_holders()
+    holders = appointment_services.practitioners()
     kinds = list(AppointmentType.select().where(AppointmentType.active))
     if not holders or not kinds:
         return 0
@@ -282,7 +280,6 @@ def seed_appointments(wanted: int, rng: random.Random, batch: int = 5000) -> int
 def _care_teams_from_bookings() -> None:
     """The demo's bookings are the practice's own: each booked practitioner treats the patient
     (A2), as if the secretary had made the bookings."""
-    from cabinet.appointments.models import Appointment
 
     booked = (
         Appointment.select(
@@ -311,8 +308,6 @@ def _care_teams_from_bookings() -> None:
 def _fit_series_to_their_sessions() -> None:
     """Sessions join a demo series at random while the agendas fill: afterwards each series
     announces what it holds (number of sessions, first day, weekdays, time of the first)."""
-    from cabinet.appointments.models import Appointment, Series
-    from cabinet.appointments.schedule import to_local
 
     held: dict[int, list[datetime.datetime]] = {}
     query = (
@@ -356,8 +351,6 @@ DEMO_PRACTICE = {
 
 def seed_practice_settings() -> None:
     """Fictitious practice details, so the demo's notices print at once."""
-    from cabinet import settings
-
     with database.atomic():
         for key, value in DEMO_PRACTICE.items():
             if not settings.get(key):
@@ -367,10 +360,6 @@ def seed_practice_settings() -> None:
 def seed_records(rng: random.Random, count: int = 30) -> None:
     """A few filled care records for the practitioner's most recent patients: items,
     sessions with acts, care sheets and receipts — through the services, like a user."""
-    from cabinet.appointments.models import Appointment
-    from cabinet.records import services
-    from cabinet.records.models import Act
-
     acts = list(Act.select().where(Act.active))
     items = [
         ("allergy", "Allergie à la pénicilline"),
@@ -393,8 +382,8 @@ def seed_records(rng: random.Random, count: int = 30) -> None:
         patient = Patient.get_by_id(appointment.patient_id)
         practitioner = User.get_by_id(appointment.practitioner_id)
         kind, label = rng.choice(items)
-        services.add_item(practitioner, patient, kind, label)
-        services.add_item(
+        record_services.add_item(practitioner, patient, kind, label)
+        record_services.add_item(
             practitioner,
             patient,
             "measurement",
@@ -403,7 +392,7 @@ def seed_records(rng: random.Random, count: int = 30) -> None:
             unit="kg",
         )
         for days_ago in (21, 7):
-            services.record_session(
+            record_services.record_session(
                 practitioner,
                 patient,
                 datetime.date.today() - datetime.timedelta(days=days_ago),

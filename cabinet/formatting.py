@@ -6,7 +6,7 @@ from decimal import Decimal
 from flask import Flask
 from flask_login import current_user
 
-from cabinet import security
+from cabinet import security, settings
 from cabinet.config import TIMEZONE
 
 
@@ -78,8 +78,6 @@ def init_app(app: Flask) -> None:
             return current_user.is_authenticated and security.has_permission(
                 current_user, permission
             )
-
-        from cabinet import settings
 
         idle = 0
         if current_user.is_authenticated:

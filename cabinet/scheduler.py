@@ -11,9 +11,13 @@ import datetime
 import fcntl
 from pathlib import Path
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
+from cabinet.auth import jobs as auth_jobs
 from cabinet.config import TIMEZONE
+from cabinet.db import database, utcnow
+from cabinet.retention import jobs as retention_jobs
 
 _lock_handle = None
 _scheduler = None
@@ -42,10 +46,6 @@ RETRIES = 3
 def nightly(app: Flask) -> bool:
     """The nightly jobs, each in its own short transactions; True when all succeeded.
     A failed retention run is recorded as such (and shown on the admin's home page)."""
-    from cabinet.auth import jobs as auth_jobs
-    from cabinet.db import database, utcnow
-    from cabinet.retention import jobs as retention_jobs
-
     succeeded = True
     with app.app_context():
         database.connect(reuse_if_open=True)
@@ -83,11 +83,6 @@ def start(app: Flask) -> bool:
         return _scheduler is not None
     if not acquire_lock(app.config["INSTANCE_PATH"] / "scheduler.lock"):
         return False
-    from apscheduler.schedulers.background import BackgroundScheduler
-
-    from cabinet.db import utcnow
-    from cabinet.retention import jobs
-
     _scheduler = BackgroundScheduler(timezone=TIMEZONE)
     _scheduler.add_job(
         _nightly,
@@ -100,7 +95,7 @@ def start(app: Flask) -> bool:
         coalesce=True,
     )
     with app.app_context():
-        if jobs.missed(utcnow()):
+        if retention_jobs.missed(utcnow()):
             _scheduler.add_job(_nightly, "date", args=[app], id="catch-up")
     _scheduler.start()
     return True

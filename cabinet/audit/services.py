@@ -1,11 +1,13 @@
 """Writing traces: `trace()` is the one API every domain calls (T1); reading them back."""
 
 import datetime
+import io
 
 from flask import current_app, has_request_context, request
 from peewee import fn
 
-from cabinet.audit.actions import ACTIONS
+from cabinet import csvsafe
+from cabinet.audit.actions import ACTIONS, label
 from cabinet.audit.chain import GENESIS, seal
 from cabinet.audit.models import Trace, TraceCheckpoint
 from cabinet.db import database, utcnow
@@ -186,11 +188,6 @@ CSV_COLUMNS = [
 def csv_lines(rows):
     """Yield CSV lines (UTF-8 with BOM for spreadsheet software), streaming; no cell can
     run as a formula (names and details are typed by users)."""
-    import io
-
-    from cabinet import csvsafe
-    from cabinet.audit.actions import label
-
     buffer = io.StringIO()
     writer = csvsafe.writer(buffer)
     buffer.write("\ufeff")

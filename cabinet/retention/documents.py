@@ -12,9 +12,22 @@ import hashlib
 import hmac
 import json
 
-from cabinet.appointments.models import Appointment, AppointmentEvent, Series
-from cabinet.patients.models import CareAssignment, Patient, PatientChange
+from cabinet.appointments.models import (
+    STATUSES,
+    Appointment,
+    AppointmentEvent,
+    AppointmentType,
+    Series,
+)
+from cabinet.auth.models import User
+from cabinet.patients.identity import IDENTITY_STATUSES
+from cabinet.patients.models import SEXES, CareAssignment, Patient, PatientChange
+from cabinet.patients.services import TRACKED_FIELDS
 from cabinet.records.models import (
+    ITEM_KINDS,
+    MEASUREMENT_UNITS,
+    PAYMENT_MODES,
+    Act,
     CareSession,
     CareSheet,
     LifestyleConsent,
@@ -136,13 +149,6 @@ def comparable(document: dict) -> dict:
 
 def labels() -> dict:
     """French labels for the codes and ids a document holds, for the pages that show one."""
-    from cabinet.appointments.models import STATUSES, AppointmentType
-    from cabinet.auth.models import User
-    from cabinet.patients.identity import IDENTITY_STATUSES
-    from cabinet.patients.models import SEXES
-    from cabinet.patients.services import TRACKED_FIELDS
-    from cabinet.records.models import ITEM_KINDS, MEASUREMENT_UNITS, PAYMENT_MODES, Act
-
     return {
         "kinds": ITEM_KINDS,
         "statuses": STATUSES,

@@ -27,6 +27,7 @@ from cabinet.audit.services import trace_many
 from cabinet.db import database, retrying, utcnow
 from cabinet.patients.identity import search_key
 from cabinet.patients.models import Patient
+from cabinet.records.models import Act
 from cabinet.retention import documents
 from cabinet.retention.archive import AnonymousStat, ArchivedFile, archive_database
 
@@ -222,8 +223,6 @@ def end_of_life(archived_rows: list, actor=None) -> int:
     )
     crashpoint("traced, not yet deleted")
     stats: dict = {}
-    from cabinet.records.models import Act
-
     codes = {a.id: a.code for a in Act.select(Act.id, Act.code)}
     for row in archived_rows:
         _count(json.loads(row.document), stats, codes)
