@@ -2,6 +2,7 @@
 logout answers until the same user unlocks, with the password (counted like a login
 attempt, S3) or the authenticator; the page then resumes where it was."""
 
+from cabinet import settings
 from tests.auth_support import (
     pretend_idle,
     session_row,
@@ -28,31 +29,37 @@ def _settings(admin_client, idle_lock_minutes: int) -> None:
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
+    with admin_client.application.app_context():
+        assert settings.get("idle_lock_minutes") == idle_lock_minutes
+
+
+# What the patient's edit page posts: every field of the form, as stored.
+PATIENT_FIELDS = (
+    "birth_name",
+    "last_name",
+    "first_names",
+    "used_first_name",
+    "birth_date",
+    "sex",
+    "birthplace_code",
+    "address",
+    "postcode",
+    "city",
+    "phone",
+    "email",
+    "ins_number",
+    "ins_oid",
+    "identity_status",
+    "nir",
+    "family_situation",
+    "profession",
+)
 
 
 def _patient_form(patient, **changes):
-    form = {
-        "birth_name": patient.birth_name,
-        "last_name": patient.last_name,
-        "first_names": patient.first_names,
-        "used_first_name": "",
-        "birth_date": patient.birth_date.isoformat(),
-        "sex": patient.sex,
-        "birthplace_code": "",
-        "address": patient.address,
-        "postcode": patient.postcode,
-        "city": patient.city,
-        "phone": patient.phone,
-        "email": "",
-        "ins_number": "",
-        "ins_oid": "",
-        "identity_status": "provisoire",
-        "nir": "",
-        "family_situation": "",
-        "profession": "",
-    }
-    form.update(changes)
-    return form
+    form = {name: getattr(patient, name) for name in PATIENT_FIELDS}
+    form["birth_date"] = patient.birth_date.isoformat()
+    return form | changes
 
 
 def test_idle_session_is_locked_by_the_server(app, practitioner_client):

@@ -2,6 +2,8 @@
 usable once (under the attempt limits of a password, S3), only after the password step;
 replaced on demand."""
 
+import re
+
 from tests.auth_support import (
     failed_second_factors,
     is_signed_in,
@@ -69,3 +71,32 @@ def test_recovery_code_needs_the_password_step_first(app, anon_client):
     response = anon_client.post("/code-de-secours", data={"code": RECOVERY_CODES["secretaire"][0]})
     assert response.headers["Location"] == "/connexion"
     assert traces(app, action="auth.recovery_code_used") == []
+
+
+def test_regenerated_codes_replace_the_old_ones(app, practitioner_client, user):
+    """The security page's "new codes" (identity confirmed at login, a minute ago): ten new
+    codes shown once, the old ones no longer accepted, the change traced."""
+    from cabinet.auth.models import RecoveryCode
+
+    doctor = user("practitioner")
+    response = practitioner_client.post("/securite/codes-de-secours")
+    assert response.headers["Location"] == "/codes-de-secours"
+    page = practitioner_client.get("/codes-de-secours").get_data(as_text=True)
+    fresh = re.findall(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}\b", page)
+    assert len(set(fresh)) == 10 and not set(fresh) & set(RECOVERY_CODES["praticien"])
+    with app.app_context():
+        rows = list(RecoveryCode.select().where(RecoveryCode.user == doctor.id))
+    assert len(rows) == 20 and sum(r.is_current for r in rows) == 10
+    generated = traces(app, action="auth.recovery_codes_generated", actor_id=doctor.id)
+    assert len(generated) == 2  # the first enrolment's, then this one
+
+    old = app.test_client()
+    password_step(old, "praticien")
+    assert (
+        old.post("/code-de-secours", data={"code": RECOVERY_CODES["praticien"][0]}).status_code
+        == 401
+    )
+    assert not is_signed_in(old)
+    new = app.test_client()
+    password_step(new, "praticien")
+    assert new.post("/code-de-secours", data={"code": fresh[0]}).headers["Location"] == "/securite"

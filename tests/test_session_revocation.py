@@ -53,7 +53,7 @@ def test_session_ends_after_its_absolute_lifetime(app, secretary_client):
     assert secretary_client.get("/").headers.get("Location") == "/connexion"
 
 
-def test_password_change_closes_my_other_sessions_but_keeps_this_one(app, role_client):
+def test_password_change_closes_my_other_sessions_but_keeps_this_one(app, role_client, user):
     here = role_client("practitioner")
     elsewhere = role_client("practitioner")
     elsewhere_token = session_token(elsewhere)
@@ -69,6 +69,9 @@ def test_password_change_closes_my_other_sessions_but_keeps_this_one(app, role_c
     assert session_row(app, elsewhere_token).revoked_reason == "changement de mot de passe"
     (changed,) = traces(app, action="auth.password_changed")
     assert changed.actor_name == "Dr Paul Soignant"
+    assert session_row(app, session_token(here)).revoked_at is None
+    practitioner = user("practitioner")
+    assert practitioner.password_changed_at is not None and not practitioner.must_change_password
 
     assert password_step(app.test_client(), "praticien").status_code == 401
     fresh = app.test_client()
@@ -78,8 +81,11 @@ def test_password_change_closes_my_other_sessions_but_keeps_this_one(app, role_c
 def test_disabled_account_loses_its_open_session_at_once(app, admin_client, secretary_client, user):
     assert is_signed_in(secretary_client)
     secretary = user("secretary")
+    open_token = session_token(secretary_client)
     response = admin_client.post(f"/comptes/{secretary.ref}/desactiver")
     assert response.headers["Location"] == f"/comptes/{secretary.ref}"
+    assert user("secretary").disabled_at is not None
+    assert session_row(app, open_token).revoked_reason == "compte désactivé"
 
     assert secretary_client.get("/patients/").headers.get("Location") == "/connexion"
     htmx = secretary_client.post(
@@ -91,6 +97,7 @@ def test_disabled_account_loses_its_open_session_at_once(app, admin_client, secr
     assert disabled.target == f"user:{secretary.id}"
     # Re-enabling the account does not bring the closed session back.
     admin_client.post(f"/comptes/{secretary.ref}/reactiver")
+    assert user("secretary").disabled_at is None
     assert secretary_client.get("/").headers.get("Location") == "/connexion"
 
 
@@ -98,13 +105,18 @@ def test_admin_revokes_one_session_and_only_that_one(app, admin_client, role_cli
     first = role_client("practitioner")
     second = role_client("practitioner")
     practitioner = user("practitioner")
-    row = session_row(app, session_token(second))
+    first_token, second_token = session_token(first), session_token(second)
+    row = session_row(app, second_token)
     page = admin_client.get(f"/comptes/{practitioner.ref}").get_data(as_text=True)
     revoke_url = f"/comptes/{practitioner.ref}/sessions/{row.id}/revoquer"
     assert revoke_url in page
 
     response = admin_client.post(revoke_url)
     assert response.headers["Location"] == f"/comptes/{practitioner.ref}"
+    revoked_row = session_row(app, second_token)
+    assert revoked_row.revoked_at is not None
+    assert revoked_row.revoked_reason == "révoquée par l'administrateur"
+    assert session_row(app, first_token).revoked_at is None
     assert second.get("/").headers.get("Location") == "/connexion"
     assert is_signed_in(first)
     assert revoke_url not in admin_client.get(f"/comptes/{practitioner.ref}").get_data(as_text=True)
@@ -114,8 +126,10 @@ def test_admin_revokes_one_session_and_only_that_one(app, admin_client, role_cli
 
 def test_a_session_cannot_be_revoked_through_another_account(app, admin_client, role_client, user):
     practitioner_client = role_client("practitioner")
-    row = session_row(app, session_token(practitioner_client))
+    open_token = session_token(practitioner_client)
+    row = session_row(app, open_token)
     secretary = user("secretary")
     admin_client.post(f"/comptes/{secretary.ref}/sessions/{row.id}/revoquer")
+    assert session_row(app, open_token).revoked_at is None
     assert is_signed_in(practitioner_client)
     assert traces(app, action="auth.session_revoked") == []

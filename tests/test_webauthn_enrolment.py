@@ -11,6 +11,8 @@ from tests.auth_support import (
     credentials,
     is_signed_in,
     refused,
+    session_row,
+    session_token,
 )
 from tests.conftest import (
     ACCOUNTS,
@@ -64,8 +66,10 @@ def test_admin_reset_of_authenticators_closes_sessions_and_asks_for_a_new_enrolm
 ):
     practitioner = user("practitioner")
     assert is_signed_in(practitioner_client)
+    open_token = session_token(practitioner_client)
     response = admin_client.post(f"/comptes/{practitioner.ref}/authentificateurs")
     assert response.headers["Location"] == f"/comptes/{practitioner.ref}"
+    assert session_row(app, open_token).revoked_reason == "authentificateurs réinitialisés"
 
     assert practitioner_client.get("/").headers.get("Location") == "/connexion"
     assert credentials(app, "praticien") == []
