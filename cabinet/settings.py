@@ -22,12 +22,18 @@ class Setting(BaseModel):
 
 @dataclass(frozen=True)
 class Declared:
+    """A setting, said once: its label, default, type and bounds (checked by `validate`),
+    the choices it allows (a dict when each needs its wording) and the help shown beside
+    its field. The forms are built from this (`cabinet.forms.setting_field`)."""
+
     label: str
     default: object
     kind: type
     minimum: int | None = None
     maximum: int | None = None
-    choices: tuple = ()
+    choices: tuple | dict = ()
+    help: str = ""
+    multiline: bool = False  # text of several lines (one practitioner a line, a justification)
 
 
 # The GDPR art. 6 bases a purpose may rest on; their wording, articles and the rights
@@ -42,6 +48,11 @@ LEGAL_BASES = (
 )
 
 
+def _text(label: str, maximum: int, help: str = "", multiline: bool = False) -> Declared:
+    """A text of the practice, empty until filled."""
+    return Declared(label, "", str, maximum=maximum, help=help, multiline=multiline)
+
+
 def _basis(purpose: str, default: str) -> Declared:
     """The legal basis of one purpose: the référentiel's §4 table gives the default."""
     return Declared(f"Base légale : {purpose}", default, str, maximum=40, choices=LEGAL_BASES)
@@ -50,12 +61,23 @@ def _basis(purpose: str, default: str) -> Declared:
 DECLARED: dict[str, Declared] = {
     "idle_lock_minutes": Declared("Verrouillage après inactivité (minutes)", 5, int, 1, 30),
     "password_min_entropy": Declared(
-        "Entropie minimale des mots de passe (bits)", 50, int, choices=(50, 80)
+        "Entropie minimale des mots de passe (bits)",
+        50,
+        int,
+        choices={
+            50: "50 bits — mot de passe avec limitation des essais et second facteur (cas 2 CNIL)",
+            80: "80 bits — comme un mot de passe seul (cas 1 CNIL, plus exigeant)",
+        },
     ),
     "secretary_second_factor_exempt": Declared(
-        "Dispenser la secrétaire du second facteur", False, bool
+        "Dispenser le rôle secrétaire du second facteur (déconseillé)", False, bool
     ),
-    "shared_record": Declared("Dossier partagé au sein du cabinet", False, bool),
+    "shared_record": Declared(
+        "Dossier partagé au sein du cabinet",
+        False,
+        bool,
+        help="Tous les praticiens lisent tous les dossiers, sauf opposition du patient.",
+    ),
     "retention_active_years": Declared("Conservation en base active (années)", 5, int, 1, 30),
     "retention_archive_years": Declared("Conservation en archive (années)", 15, int, 0, 50),
     "retention_care_sheet_days": Declared(
@@ -68,26 +90,28 @@ DECLARED: dict[str, Declared] = {
     "retention_deceased_ten_years": Declared(
         "Décès : fin 10 ans après le décès si plus tôt", True, bool
     ),
-    # The practice, for the notices and the register (I1, I2): text, empty until filled.
-    "practice_name": Declared("Nom du cabinet", "", str, maximum=120),
-    "practice_practitioners": Declared(
-        "Praticiens (un par ligne, avec leur profession)", "", str, maximum=600
+    # The practice, for the notices and the register (I1, I2).
+    "practice_name": _text("Nom du cabinet", 120),
+    "practice_practitioners": _text(
+        "Praticiens (un par ligne, avec leur profession)", 600, multiline=True
     ),
-    "practice_address": Declared("Adresse du cabinet", "", str, maximum=200),
-    "practice_phone": Declared("Téléphone du cabinet", "", str, maximum=30),
-    "practice_email": Declared("Courriel du cabinet", "", str, maximum=120),
-    "privacy_contact": Declared(
-        "Contact pour les données personnelles (ou DPO)", "", str, maximum=200
+    "practice_address": _text("Adresse du cabinet", 200),
+    "practice_phone": _text("Téléphone", 30),
+    "practice_email": _text("Courriel", 120),
+    "privacy_contact": _text(
+        "Contact pour les données personnelles",
+        200,
+        help="Qui répond aux demandes des patients (nom, courriel ou adresse).",
     ),
-    "dpo_name": Declared("Délégué à la protection des données (si désigné)", "", str, maximum=200),
-    "software_provider": Declared("Éditeur du logiciel (sous-traitant)", "", str, maximum=200),
-    "health_data_host": Declared(
-        "Hébergeur certifié de données de santé (si hébergé)", "", str, maximum=200
+    "dpo_name": _text("Délégué à la protection des données (si désigné)", 200),
+    "software_provider": _text("Éditeur du logiciel (sous-traitant)", 200),
+    "health_data_host": _text("Hébergeur certifié de données de santé (si hébergé)", 200),
+    "reminder_channels": _text(
+        "Rappels de rendez-vous (canaux)",
+        120,
+        help="Par exemple « SMS ». Envoyés seulement aux patients qui l'acceptent.",
     ),
-    "reminder_channels": Declared(
-        "Rappels de rendez-vous (canaux, avec l'accord du patient)", "", str, maximum=120
-    ),
-    "backup_location": Declared("Lieu des sauvegardes chiffrées", "", str, maximum=200),
+    "backup_location": _text("Lieu des sauvegardes chiffrées", 200),
     # The legal basis of each purpose (P7): the référentiel's §4 table by default; another
     # choice is the practice's, documented in the justification (shown in the register).
     "legal_basis_appointments": _basis("gestion des rendez-vous", "legitimate_interest"),
@@ -95,11 +119,21 @@ DECLARED: dict[str, Declared] = {
     "legal_basis_insurance": _basis("feuilles de soins et assurance maladie", "legal_obligation"),
     "legal_basis_accounting": _basis("comptabilité du cabinet", "legitimate_interest"),
     "legal_basis_exchanges": _basis("échanges avec les professionnels", "legitimate_interest"),
-    "legal_basis_justification": Declared(
-        "Justification documentée des bases légales choisies hors référentiel", "", str, maximum=600
+    "legal_basis_justification": _text(
+        "Justification des bases légales choisies hors référentiel",
+        600,
+        multiline=True,
+        help="Obligatoire dès qu'une base diffère de celle que propose le référentiel de la "
+        "CNIL : la réflexion que le cabinet a menée et documentée (§4). Figure au registre.",
     ),
     "trace_retention_days": Declared(
-        "Durée de conservation des traces (jours)", 365, int, 183, 1095
+        "Durée de conservation des traces (jours)",
+        365,
+        int,
+        183,
+        1095,
+        help="Recommandation CNIL : 6 mois à 1 an ; jusqu'à 3 ans pour un besoin de contrôle "
+        "interne documenté.",
     ),
 }
 
@@ -143,6 +177,15 @@ def validate(key: str, value) -> object:
         allowed = ", ".join(str(c) for c in declared.choices)
         raise SettingError(f"{declared.label} : valeurs possibles {allowed}.")
     return value
+
+
+def put_changed(values: dict) -> list[str]:
+    """Store those of `values` that differ from what is stored; their keys, for the caller
+    to trace each one in the same transaction."""
+    changed = [key for key, value in values.items() if get(key) != validate(key, value)]
+    for key in changed:
+        put(key, values[key])
+    return changed
 
 
 def put(key: str, value) -> object:

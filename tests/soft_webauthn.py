@@ -82,17 +82,13 @@ class SoftAuthenticator:
         attestation = cbor2.dumps(
             {"fmt": "none", "attStmt": {}, "authData": self._auth_data(attested=True)}
         )
-        return {
-            "id": b64url(self.credential_id),
-            "rawId": b64url(self.credential_id),
-            "type": "public-key",
-            "clientExtensionResults": {},
-            "response": {
+        return self._credential(
+            {
                 "clientDataJSON": b64url(client_data),
                 "attestationObject": b64url(attestation),
                 "transports": ["internal"],
-            },
-        }
+            }
+        )
 
     def get(self, options: dict | str, origin: str | None = None) -> dict:
         options = json.loads(options) if isinstance(options, str) else options
@@ -102,14 +98,20 @@ class SoftAuthenticator:
         signature = self.key.sign(
             auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256())
         )
+        return self._credential(
+            {
+                "clientDataJSON": b64url(client_data),
+                "authenticatorData": b64url(auth_data),
+                "signature": b64url(signature),
+            }
+        )
+
+    def _credential(self, response: dict) -> dict:
+        """The PublicKeyCredential JSON the browser sends, around the authenticator's answer."""
         return {
             "id": b64url(self.credential_id),
             "rawId": b64url(self.credential_id),
             "type": "public-key",
             "clientExtensionResults": {},
-            "response": {
-                "clientDataJSON": b64url(client_data),
-                "authenticatorData": b64url(auth_data),
-                "signature": b64url(signature),
-            },
+            "response": response,
         }

@@ -52,6 +52,7 @@ def test_end_date_in_the_past_is_refused_and_a_future_one_kept(app, admin_client
     )
     assert refused.status_code == 422
     assert "déjà passée" in refused.get_data(as_text=True)
+    assert user("locum").end_date == target.end_date
     soon = (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
     admin_client.post(
         f"/comptes/{target.ref}/modifier",
@@ -69,6 +70,7 @@ def test_disabled_account_cannot_log_in_and_is_never_deleted(app, admin_client, 
     assert user("secretary").disabled_at is not None
     assert traces(app, action="user.disable")[-1].target == f"user:{target.id}"
     admin_client.post(f"/comptes/{target.ref}/reactiver")
+    assert user("secretary").disabled_at is None
     assert password_step(anon_client, "secretaire").headers["Location"] == "/second-facteur"
 
 
@@ -121,3 +123,30 @@ def test_security_settings_page_shows_the_current_values(app, admin_client):
     page = admin_client.get("/comptes/parametres-securite").get_data(as_text=True)
     assert 'name="trace_retention_days" required type="number" value="365"' in page
     assert 'name="idle_lock_minutes" required type="number" value="5"' in page
+
+
+def test_a_refused_edit_still_lists_the_open_sessions(app, admin_client, secretary_client, user):
+    """The account page shown again with the form's errors is the whole page, sessions too."""
+    target = user("secretary")
+    refused = admin_client.post(
+        f"/comptes/{target.ref}/modifier",
+        data={"display_name": "  ", "role": "secretary", "end_date": ""},
+    )
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Indiquez le nom de la personne." in page
+    assert f"/comptes/{target.ref}/sessions/" in page
+    assert user("secretary").display_name == "Sophie Accueil"
+
+
+def test_a_display_name_is_kept_without_its_surrounding_spaces(app, admin_client, user):
+    target = user("locum")
+    admin_client.post(
+        f"/comptes/{target.ref}/modifier",
+        data={
+            "display_name": "  Léa Remplaçante  ",
+            "role": "practitioner",
+            "end_date": target.end_date.isoformat(),
+        },
+    )
+    assert user("locum").display_name == "Léa Remplaçante"
+    assert traces(app, action="user.update") == []  # the same name: nothing changed

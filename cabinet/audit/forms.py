@@ -4,6 +4,7 @@ from wtforms import HiddenField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
 
 from cabinet.audit.actions import ACTIONS
+from cabinet.formatting import paris_midnight_utc
 from cabinet.forms import DateField, FrenchForm, choices
 from cabinet.urls import query_int
 
@@ -31,8 +32,6 @@ class TraceFilterForm(FrenchForm):
 
     def period(self) -> tuple[datetime.datetime | None, datetime.datetime | None]:
         """UTC bounds [start, end) from the dates chosen in Paris time."""
-        from cabinet.formatting import paris_midnight_utc
-
         start = paris_midnight_utc(self.start.data) if self.start.data else None
         end = (
             paris_midnight_utc(self.end.data + datetime.timedelta(days=1))

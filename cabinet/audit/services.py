@@ -157,6 +157,28 @@ def search(
     return query.order_by(Trace.seq.desc()).limit(limit)
 
 
+def journal(actor, filters: dict, before_seq: int | None) -> tuple[list[Trace], int | None]:
+    """One page of the journal viewer, newest first, and the seq the next page starts
+    before (None on the last page); the reading is traced."""
+    rows = list(search(**filters, before_seq=before_seq, limit=PAGE_SIZE + 1))
+    next_seq = None
+    if len(rows) > PAGE_SIZE:
+        rows = rows[:PAGE_SIZE]
+        next_seq = rows[-1].seq
+    trace(actor, "audit.view", target="trace", detail=f"{len(rows)} trace(s) affichée(s)")
+    return rows, next_seq
+
+
+def export(actor, filters: dict, described: str):
+    """The traces selected for the CSV export, which is traced first. The chosen patient
+    goes in the trace's own column (the journal names them, the CSV keeps the ref); the
+    export lists the traces selected, not its own."""
+    exported = trace(
+        actor, "audit.export", patient=filters["patient_ref"], target="trace", detail=described
+    )
+    return search(**filters, before_seq=exported.seq, limit=None)
+
+
 def patient_accesses(patient_ref: str, start, end):
     """Every trace naming this patient over the period, oldest first (T4)."""
     low, high = _seq_bounds(start, end)

@@ -47,6 +47,13 @@ def _context(form, rows, accounts, more_url=None) -> dict:
     }
 
 
+def _more_url(next_seq: int | None) -> str | None:
+    if next_seq is None:
+        return None
+    args = {k: v for k, v in request.args.items() if k != "avant"}
+    return url_for("audit.index", **args, avant=next_seq)
+
+
 @bp.route("/")
 def index():
     """Search the traces by period, user, patient and action, newest first. Admin."""
@@ -55,22 +62,9 @@ def index():
     rows, next_seq = [], None
     if form.validate():
         before = request.args.get("avant", type=query_int)
-        rows = list(
-            services.search(**form.filters(), before_seq=before, limit=services.PAGE_SIZE + 1)
-        )
-        if len(rows) > services.PAGE_SIZE:
-            rows = rows[: services.PAGE_SIZE]
-            next_seq = rows[-1].seq
-        services.trace(
-            current_user, "audit.view", target="trace", detail=f"{len(rows)} trace(s) affichée(s)"
-        )
-    more_url = None
-    if next_seq is not None:
-        args = {k: v for k, v in request.args.items() if k != "avant"}
-        more_url = url_for("audit.index", **args, avant=next_seq)
-    return render(
-        "audit/index.html", "audit/_rows.html", **_context(form, rows, accounts, more_url)
-    )
+        rows, next_seq = services.journal(current_user, form.filters(), before)
+    context = _context(form, rows, accounts, _more_url(next_seq))
+    return render("audit/index.html", "audit/_rows.html", **context)
 
 
 @bp.route("/export.csv")
@@ -83,16 +77,7 @@ def export():
         return render_template("audit/index.html", **_context(form, [], accounts)), 422
     filters = form.filters()
     actor = accounts.get(filters["actor_id"], (None, None))[1]
-    # The chosen patient goes in the trace's own column (the journal names them, the CSV keeps
-    # the ref); the export lists the traces selected, not its own.
-    exported = services.trace(
-        current_user,
-        "audit.export",
-        patient=filters["patient_ref"],
-        target="trace",
-        detail=form.described(actor)[:200],
-    )
-    rows = services.search(**filters, before_seq=exported.seq, limit=None)
+    rows = services.export(current_user, filters, form.described(actor)[:200])
     response = current_app.response_class(
         stream_with_context(services.csv_lines(rows.iterator())), mimetype="text/csv"
     )

@@ -2,7 +2,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from cabinet.auth.policy import MAX_LENGTH
-from cabinet.forms import FrenchForm
+from cabinet.forms import FrenchForm, stripped
 
 TOO_LONG = f"Au plus {MAX_LENGTH} caractères (le mot de passe n'est jamais tronqué)."
 
@@ -56,5 +56,6 @@ class AuthenticatorNameForm(FrenchForm):
             DataRequired("Donnez-lui un nom (ex. « Tablette du cabinet »)."),
             Length(max=60),
         ],
+        filters=[stripped],
         default="Tablette",
     )

@@ -45,6 +45,21 @@ class User(UserMixin, BaseModel):
         today = today or datetime.date.today()
         return self.end_date is not None and self.end_date < today
 
+    @classmethod
+    def all_by_name(cls):
+        """Every account, the disabled ones last, by name (a query)."""
+        return cls.select().order_by(cls.disabled_at.is_null(False), cls.display_name)
+
+    def authenticators(self):
+        """The user's WebAuthn credentials, oldest first (a query)."""
+        return self.credentials.order_by(WebAuthnCredential.created_at)
+
+    def open_sessions(self):
+        """The account's sessions not revoked, latest activity first (a query)."""
+        return self.sessions.where(UserSession.revoked_at.is_null()).order_by(
+            UserSession.last_seen_at.desc()
+        )
+
 
 class UserSession(BaseModel):
     """One row per browser session. The cookie holds a random token; only its hash is stored."""

@@ -277,5 +277,11 @@ def unlock(user: User, factor: str) -> None:
 
 
 def logout(user) -> None:
-    trace(user, "auth.logout", target=_user_target(user))
-    revoke(row_id=session_row(), reason="déconnexion")
+    """Close this session: a signed-in user's logout is traced; a login left half-way (no
+    one signed in yet) is only closed."""
+    if not user.is_authenticated:
+        revoke(row_id=session_row(), reason="connexion abandonnée")
+        return
+    with database.atomic():
+        trace(user, "auth.logout", target=_user_target(user))
+        revoke(row_id=session_row(), reason="déconnexion")

@@ -15,7 +15,7 @@ from cabinet.auth.forms import (
     UnlockForm,
 )
 from cabinet.auth.policy import entropy_bits
-from cabinet.auth.sessions import revoke, start_afresh
+from cabinet.auth.sessions import start_afresh
 from cabinet.security import allowed_when_locked, authenticated, pending, public
 from cabinet.urls import local_path
 
@@ -98,10 +98,7 @@ def login():
 @allowed_when_locked
 def logout():
     """End the session (also from the lock screen, or half-way through login). Any user."""
-    if current_user.is_authenticated:
-        services.logout(current_user)
-    else:
-        revoke(row_id=services.session_row(), reason="connexion abandonnée")
+    services.logout(current_user)
     logout_user()
     start_afresh(session)
     flash("Vous êtes déconnecté.")

@@ -1,33 +1,61 @@
-"""WebAuthn ceremonies as small JSON endpoints called by static/js/webauthn.js."""
+"""WebAuthn ceremonies as small JSON endpoints called by static/js/webauthn.js.
+
+A refusal ends the request with `{"status": "error", "message": …}` (`_refuse`, or a
+`WebAuthnRefused` from the checks, answered by the handler below); the page shows the
+message."""
+
+from typing import NoReturn
 
 from flask import abort, current_app, jsonify, request, session, url_for
 from flask_login import current_user
 
-from cabinet.audit import trace
-from cabinet.auth import bp, recovery, services, webauthn
+from cabinet.auth import authenticators, bp, services, webauthn
 from cabinet.auth.forms import AuthenticatorNameForm
 from cabinet.auth.views import confirmation_required, resume_url
-from cabinet.db import database
 from cabinet.security import allowed_when_locked, authenticated, pending
+
+SESSION_EXPIRED = "Session expirée : reconnectez-vous."
 
 
 def _json_options(options_json: str):
     return current_app.response_class(options_json, mimetype="application/json")
 
 
-def _error(message: str, status: int = 400):
-    return jsonify({"status": "error", "message": message}), status
+def _ok(next_url: str):
+    return jsonify({"status": "ok", "next": next_url})
 
 
-def _credential() -> dict | None:
+def _refuse(message: str, status: int = 400) -> NoReturn:
+    response = jsonify({"status": "error", "message": message})
+    response.status_code = status
+    abort(response)
+
+
+@bp.errorhandler(webauthn.WebAuthnRefused)
+def _refused(refused: webauthn.WebAuthnRefused):
+    return jsonify({"status": "error", "message": str(refused)}), 400
+
+
+def _credential() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("credential"), dict):
-        return None
+        _refuse("Réponse de l'authentificateur illisible.")
     return body
 
 
-def _session_id() -> int | None:
-    return services.session_row()
+def _session_id() -> int:
+    row = services.session_row()
+    if row is None:
+        _refuse(SESSION_EXPIRED, 401)
+    return row
+
+
+def _pending_at(step: str):
+    """The pending user whose due step is `step`; anyone else is told to log in again."""
+    user = services.pending_at(step)
+    if user is None:
+        _refuse(SESSION_EXPIRED, 401)
+    return user
 
 
 def _registrant():
@@ -37,7 +65,18 @@ def _registrant():
         if not services.recently_authenticated():
             abort(confirmation_required(as_json=True))
         return current_user
-    return services.pending_at("auth.enrol")
+    return _pending_at("auth.enrol")
+
+
+def _my_options(purpose: str):
+    """Options for the signed-in user's own authenticators (unlock, confirmation)."""
+    if not current_user.credentials.exists():
+        _refuse("Aucun authentificateur enregistré : utilisez votre mot de passe.")
+    return _json_options(webauthn.authentication_options(current_user, _session_id(), purpose))
+
+
+def _verify(user, purpose: str):
+    return authenticators.verify(user, _session_id(), _credential()["credential"], purpose)
 
 
 @bp.route("/webauthn/enregistrement/options", methods=["POST"])
@@ -45,8 +84,6 @@ def _registrant():
 def webauthn_register_options():
     """Registration options (challenge kept server-side). Journey or signed-in user."""
     user = _registrant()
-    if user is None or _session_id() is None:
-        return _error("Session expirée : reconnectez-vous.", 401)
     return _json_options(webauthn.registration_options(user, _session_id()))
 
 
@@ -54,79 +91,36 @@ def webauthn_register_options():
 @pending
 def webauthn_register():
     """Verify and store a new authenticator; a first one completes the login. Same users."""
-    user = _registrant()
+    user, session_id = _registrant(), _session_id()
     body = _credential()
-    if user is None or _session_id() is None:
-        return _error("Session expirée : reconnectez-vous.", 401)
-    if body is None:
-        return _error("Réponse de l'authentificateur illisible.")
     form = AuthenticatorNameForm(data={"name": body.get("name", "")}, meta={"csrf": False})
     if not form.validate():
-        return _error(form.name.errors[0])
-    first = not user.credentials.exists()
-    try:
-        # Verified before the write lock is taken; stored with its trace in one transaction.
-        verified = webauthn.verify_registration(user, _session_id(), body["credential"])
-        with database.atomic():
-            credential = webauthn.store_credential(user, verified, form.name.data.strip())
-            trace(
-                user, "auth.authenticator_added", target=f"user:{user.id}", detail=credential.name
-            )
-            if first:
-                session["fresh_recovery_codes"] = recovery.regenerate(user)
-                trace(user, "auth.recovery_codes_generated", target=f"user:{user.id}")
-    except webauthn.WebAuthnRefused as refused:
-        trace(
-            user,
-            "auth.second_factor_failed",
-            target=f"user:{user.id}",
-            detail=f"enregistrement : {refused.reason}",
-            outcome="refused",
-        )
-        return _error(str(refused))
-    if first and not current_user.is_authenticated:
+        _refuse(form.name.errors[0])
+    codes = authenticators.register(user, session_id, body["credential"], form.name.data)
+    if codes is None:
+        return _ok(url_for("auth.security"))
+    session["fresh_recovery_codes"] = codes
+    if not current_user.is_authenticated:
         services.complete_login(user, "authentificateur (premier enregistrement)")
-    next_url = url_for("auth.recovery_codes") if first else url_for("auth.security")
-    return jsonify({"status": "ok", "next": next_url})
+    return _ok(url_for("auth.recovery_codes"))
 
 
 @bp.route("/webauthn/connexion/options", methods=["POST"])
 @pending
 def webauthn_login_options():
     """Authentication options for the pending user's authenticators. Pending user."""
-    user = services.pending_at("auth.second_factor")
-    if user is None or _session_id() is None:
-        return _error("Session expirée : reconnectez-vous.", 401)
+    user = _pending_at("auth.second_factor")
     return _json_options(webauthn.authentication_options(user, _session_id()))
-
-
-def _verify(user, purpose: str):
-    body = _credential()
-    if body is None:
-        return None, _error("Réponse de l'authentificateur illisible.")
-    try:
-        credential = webauthn.verify_authentication(
-            user, _session_id(), body["credential"], purpose
-        )
-    except webauthn.WebAuthnRefused as refused:
-        action = "auth.authenticator_cloned" if refused.clone else "auth.second_factor_failed"
-        trace(user, action, target=f"user:{user.id}", detail=refused.reason, outcome="refused")
-        return None, _error(str(refused))
-    return credential, None
 
 
 @bp.route("/webauthn/connexion", methods=["POST"])
 @pending
 def webauthn_login():
     """Verify the second factor and complete the login. Pending user."""
-    user = services.pending_at("auth.second_factor")
-    if user is None or _session_id() is None:
-        return _error("Session expirée : reconnectez-vous.", 401)
-    credential, error = _verify(user, "authenticate")
-    if error:
-        return error
+    user = _pending_at("auth.second_factor")
+    credential = _verify(user, "authenticate")
     services.complete_login(user, f"authentificateur « {credential.name} »")
-    return jsonify({"status": "ok", "next": url_for("home.index")})
+    return _ok(url_for("home.index"))
 
 
 @bp.route("/webauthn/deverrouillage/options", methods=["POST"])
@@ -134,9 +128,7 @@ def webauthn_login():
 @allowed_when_locked
 def webauthn_unlock_options():
     """Options to unlock a locked session with the authenticator. The signed-in user."""
-    if not current_user.credentials.exists():
-        return _error("Aucun authentificateur enregistré : utilisez votre mot de passe.")
-    return _json_options(webauthn.authentication_options(current_user, _session_id(), "unlock"))
+    return _my_options("unlock")
 
 
 @bp.route("/webauthn/deverrouillage", methods=["POST"])
@@ -144,29 +136,22 @@ def webauthn_unlock_options():
 @allowed_when_locked
 def webauthn_unlock():
     """Unlock with one touch, by the same user only. The signed-in user."""
-    credential, error = _verify(current_user, "unlock")
-    if error:
-        return error
+    credential = _verify(current_user, "unlock")
     services.unlock(current_user, f"authentificateur « {credential.name} »")
-    return jsonify({"status": "ok", "next": resume_url()})
+    return _ok(resume_url())
 
 
 @bp.route("/webauthn/confirmation/options", methods=["POST"])
 @authenticated
 def webauthn_reauth_options():
     """Options to confirm one's identity with the authenticator. The signed-in user."""
-    if not current_user.credentials.exists():
-        return _error("Aucun authentificateur enregistré : utilisez votre mot de passe.")
-    return _json_options(webauthn.authentication_options(current_user, _session_id(), "reauth"))
+    return _my_options("reauth")
 
 
 @bp.route("/webauthn/confirmation", methods=["POST"])
 @authenticated
 def webauthn_reauth():
     """Confirm one's identity with one touch before a security change. The signed-in user."""
-    credential, error = _verify(current_user, "reauth")
-    if error:
-        return error
+    credential = _verify(current_user, "reauth")
     services.confirm_identity(current_user, f"authentificateur « {credential.name} »")
-    back = session.pop("reauth_back", None)
-    return jsonify({"status": "ok", "next": back or url_for("auth.security")})
+    return _ok(session.pop("reauth_back", None) or url_for("auth.security"))

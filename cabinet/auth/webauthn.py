@@ -20,7 +20,7 @@ from webauthn import (
     verify_authentication_response,
     verify_registration_response,
 )
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
+from webauthn.helpers import base64url_to_bytes
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
@@ -139,6 +139,18 @@ def _consume_challenge(user: User, session_id: int, purpose: str, credential: di
     return challenge
 
 
+def _expected(challenge: bytes) -> dict:
+    """What every answer must match: our challenge, our RP ID and origins, and the user
+    verified (S5)."""
+    config = current_app.config
+    return {
+        "expected_challenge": challenge,
+        "expected_rp_id": config["RP_ID"],
+        "expected_origin": config["ORIGINS"],
+        "require_user_verification": True,
+    }
+
+
 @dataclass(frozen=True)
 class VerifiedRegistration:
     credential_id: bytes
@@ -151,15 +163,8 @@ class VerifiedRegistration:
 def verify_registration(user: User, session_id: int, credential: dict) -> VerifiedRegistration:
     """Check a new authenticator's answer (challenge, origin, user verification)."""
     challenge = _consume_challenge(user, session_id, "register", credential)
-    config = current_app.config
     try:
-        verified = verify_registration_response(
-            credential=credential,
-            expected_challenge=challenge,
-            expected_rp_id=config["RP_ID"],
-            expected_origin=config["ORIGINS"],
-            require_user_verification=True,
-        )
+        verified = verify_registration_response(credential=credential, **_expected(challenge))
     except WebAuthnException as exc:
         raise WebAuthnRefused(
             "L'enregistrement de l'authentificateur a échoué : recommencez.", _reason(exc)
@@ -212,17 +217,13 @@ def verify_authentication(
         raise WebAuthnRefused(
             "Cet authentificateur n'est pas enregistré pour ce compte.", "authentificateur inconnu"
         )
-    config = current_app.config
     try:
         # Counter checked below, once the signature is known to be genuine.
         verified = verify_authentication_response(
             credential=credential,
-            expected_challenge=challenge,
-            expected_rp_id=config["RP_ID"],
-            expected_origin=config["ORIGINS"],
             credential_public_key=bytes(stored.public_key),
             credential_current_sign_count=0,
-            require_user_verification=True,
+            **_expected(challenge),
         )
     except WebAuthnException as exc:
         raise WebAuthnRefused(
@@ -245,7 +246,3 @@ def verify_authentication(
 def _reason(exc: Exception) -> str:
     # The library's messages describe the protocol failure, never the user's data.
     return str(exc)[:200]
-
-
-def credential_label(credential: WebAuthnCredential) -> str:
-    return bytes_to_base64url(bytes(credential.credential_id))[:8]

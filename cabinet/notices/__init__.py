@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 
+from cabinet.notices import content
 from cabinet.security import declare
 
 bp = Blueprint("notices", __name__)
@@ -12,8 +13,6 @@ from cabinet.notices import views  # noqa: E402,F401
 
 @bp.app_context_processor
 def _notice_helpers():
-    from cabinet.notices import content
-
     def notice_practice():
         return None if content.missing() else content.practice()
 

@@ -130,12 +130,6 @@ PURPOSES = [
     ),
 ]
 BASIS_KEYS = [f"legal_basis_{purpose.key}" for purpose in PURPOSES]
-# Everything the practice settings page edits.
-PAGE_KEYS = PRACTICE_KEYS + BASIS_KEYS + ["legal_basis_justification"]
-
-
-def page_values() -> dict:
-    return {key: settings.get(key) for key in PAGE_KEYS}
 
 
 def referentiel_basis(purpose_key: str) -> str:

@@ -21,3 +21,8 @@ class NoticePrint(BaseModel):
 
     class Meta:
         table_name = "notice_print"
+
+    @classmethod
+    def latest(cls, count: int = 30):
+        """The most recent prints, newest first (a query)."""
+        return cls.select().order_by(cls.id.desc()).limit(count)

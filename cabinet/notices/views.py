@@ -5,20 +5,16 @@ import json
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from cabinet import settings
-from cabinet.appointments import services as appointments
-from cabinet.audit import trace
-from cabinet.db import database, utcnow
-from cabinet.forms import FrenchForm
-from cabinet.notices import bp, content
-from cabinet.notices.forms import PracticeForm
-from cabinet.notices.models import KINDS, NoticePrint
+from cabinet.notices import bp, content, services
+from cabinet.notices.forms import PracticeForm, PrintForm
+from cabinet.notices.models import KINDS
 from cabinet.security import require
 
-PAGES = {
-    "poster": "notices/poster.html",
-    "leaflet": "notices/leaflet.html",
-    "short": "notices/short.html",
+# Each printable notice: its page, and the endpoint that shows it.
+NOTICES = {
+    "poster": ("notices/poster.html", "notices.poster"),
+    "leaflet": ("notices/leaflet.html", "notices.leaflet"),
+    "short": ("notices/short.html", "notices.short_text"),
 }
 
 
@@ -26,21 +22,13 @@ PAGES = {
 @require("settings.manage")
 def practice_settings():
     """The practice's identity, contacts and processors, for every notice. Admin."""
-    form = PracticeForm(data=content.page_values() if request.method == "GET" else None)
+    form = PracticeForm()
     if form.validate_on_submit():
-        with database.atomic():
-            changed = []
-            for key in content.PAGE_KEYS:
-                value = getattr(form, key).data or ""
-                if settings.get(key) != settings.validate(key, value):
-                    settings.put(key, value)
-                    changed.append(key)
-                    trace(current_user, "settings.update", target=f"setting:{key}")
+        changed = services.save_practice_settings(current_user, form.values())
         flash("Paramètres du cabinet enregistrés." if changed else "Aucune modification.")
         return redirect(url_for("notices.practice_settings"))
-    return render_template("notices/settings.html", form=form, missing=content.missing()), (
-        200 if request.method == "GET" else 422
-    )
+    page = render_template("notices/settings.html", form=form, missing=content.missing())
+    return page, 200 if request.method == "GET" else 422
 
 
 def _document(kind: str):
@@ -48,14 +36,14 @@ def _document(kind: str):
     if gaps:
         return render_template("notices/missing.html", gaps=gaps, kind=KINDS[kind]), 409
     return render_template(
-        PAGES[kind],
+        NOTICES[kind][0],
         kind=kind,
         practice=content.practice(),
         retention=content.retention(),
         purposes=content.purposes(),
         autoprint=request.args.get("imprimer") == "1",
         appointment_ref=request.args.get("rdv", ""),
-        print_form=FrenchForm(),
+        print_form=PrintForm(),
     )
 
 
@@ -79,56 +67,27 @@ def short_text():
 
 @bp.route("/imprimer/<kind>", methods=["POST"])
 def record_print(kind):
-    """Record that a notice is being printed (and handed at a home visit), then print it."""
-    if kind not in PAGES or content.missing():
+    """Record that a notice is being printed (and handed at a home visit), then print it.
+    Any signed-in user."""
+    if kind not in NOTICES or content.missing():
         return redirect(url_for("notices.practice_settings"))
-    appointment_ref = request.form.get("rdv", "")[:40]
-    with database.atomic():
-        NoticePrint.create(
-            kind=kind,
-            actor_id=current_user.id,
-            actor_name=current_user.display_name,
-            appointment_ref=appointment_ref,
-        )
-        if kind == "leaflet" and appointment_ref:
-            appointments.record_leaflet_given(appointment_ref, current_user)
-        trace(current_user, "notice.print", target=f"notice:{kind}")
-    endpoint = {
-        "poster": "notices.poster",
-        "leaflet": "notices.leaflet",
-        "short": "notices.short_text",
-    }[kind]
-    return redirect(url_for(endpoint, imprimer="1", rdv=appointment_ref or None))
+    appointment_ref = PrintForm().rdv.data
+    services.record_print(kind, appointment_ref, current_user)
+    return redirect(url_for(NOTICES[kind][1], imprimer="1", rdv=appointment_ref or None))
 
 
 @bp.route("/registre")
 @require("settings.manage")
 def register():
     """The register of processing activities (art. 30), from the settings. Admin."""
-    trace(current_user, "notice.register_view", target="register")
-    return render_template(
-        "notices/register.html",
-        practice=content.practice(),
-        purposes=content.purposes(),
-        measures=content.security_measures(),
-        missing=content.missing(),
-        generated_at=utcnow(),
-        prints=list(NoticePrint.select().order_by(NoticePrint.id.desc()).limit(30)),
-        kinds=KINDS,
-    )
+    return render_template("notices/register.html", kinds=KINDS, **services.register(current_user))
 
 
 @bp.route("/registre.json")
 @require("settings.manage")
 def register_export():
     """The register as JSON, for the practice's files. Admin."""
-    trace(current_user, "notice.register_export", target="register")
-    body = {
-        "controller": content.practice(),
-        "generated_at": utcnow().isoformat() + "Z",
-        "activities": content.purposes(),
-        "security_measures": content.security_measures(),
-    }
+    body = services.register_export(current_user)
     response = current_app.response_class(
         json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json"
     )

@@ -81,8 +81,3 @@ def due(facts: Facts, today: datetime.date, policy: Policy = Policy()) -> Due:
             f"({facts.last_care:%d/%m/%Y}) : archivage.",
         )
     return Due("keep", archive_on, delete_on, "Dossier actif.")
-
-
-def archived_due(delete_on: datetime.date, today: datetime.date, suspended: bool = False) -> bool:
-    """Whether an archived file has reached its end (a suspended one never does)."""
-    return not suspended and today >= delete_on

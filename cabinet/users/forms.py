@@ -1,15 +1,17 @@
 import datetime
 
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from cabinet.forms import DateField, FrenchForm, choices
+from cabinet.forms import DateField, FrenchForm, SettingsForm, choices, setting_field, stripped
 from cabinet.security import ROLES
 
 
 class AccountForm(FrenchForm):
     display_name = StringField(
-        "Nom affiché", validators=[DataRequired("Indiquez le nom de la personne."), Length(max=80)]
+        "Nom affiché",
+        validators=[DataRequired("Indiquez le nom de la personne."), Length(max=80)],
+        filters=[stripped],
     )
     role = SelectField("Rôle", choices=choices(ROLES))
     end_date = DateField(
@@ -37,33 +39,12 @@ class NewAccountForm(AccountForm):
     )
 
 
-class SecuritySettingsForm(FrenchForm):
-    idle_lock_minutes = IntegerField(
-        "Verrouillage après inactivité (minutes, de 1 à 30)",
-        validators=[DataRequired("Indiquez un nombre de minutes.")],
-    )
-    password_min_entropy = SelectField(
-        "Exigence sur les mots de passe",
-        choices=choices(
-            [
-                (
-                    "50",
-                    "50 bits — mot de passe avec limitation des essais et second facteur (cas 2 CNIL)",
-                ),
-                ("80", "80 bits — comme un mot de passe seul (cas 1 CNIL, plus exigeant)"),
-            ]
-        ),
-    )
-    trace_retention_days = IntegerField(
-        "Conservation des traces (jours, de 183 à 1095)",
-        validators=[DataRequired("Indiquez une durée en jours.")],
-        description="Recommandation CNIL : 6 mois à 1 an ; jusqu'à 3 ans pour un besoin de "
-        "contrôle interne documenté.",
-    )
-    shared_record = BooleanField(
-        "Dossier partagé au sein du cabinet (tous les praticiens lisent tous les dossiers, "
-        "sauf opposition du patient)"
-    )
-    secretary_second_factor_exempt = BooleanField(
-        "Dispenser le rôle secrétaire du second facteur (déconseillé)"
-    )
+class SecuritySettingsForm(SettingsForm):
+    """The admin's security choices; label, bounds and help of each come from
+    `settings.DECLARED`."""
+
+    idle_lock_minutes = setting_field("idle_lock_minutes")
+    password_min_entropy = setting_field("password_min_entropy")
+    trace_retention_days = setting_field("trace_retention_days")
+    shared_record = setting_field("shared_record")
+    secretary_second_factor_exempt = setting_field("secretary_second_factor_exempt")

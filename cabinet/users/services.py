@@ -4,8 +4,8 @@ import secrets
 
 from cabinet import settings
 from cabinet.audit import trace
-from cabinet.auth import models as auth_models  # module import: auth.models imports users
-from cabinet.auth.models import User
+from cabinet.auth import lockout
+from cabinet.auth.models import User, WebAuthnCredential
 from cabinet.auth.passwords import hash_password
 from cabinet.auth.sessions import revoke
 from cabinet.db import database, utcnow
@@ -117,8 +117,7 @@ def reset_password(user: User, actor) -> str:
 
 def reset_authenticators(user: User, actor) -> int:
     with database.atomic():
-        credentials = auth_models.WebAuthnCredential
-        removed = credentials.delete().where(credentials.user == user.id).execute()
+        removed = WebAuthnCredential.delete().where(WebAuthnCredential.user == user.id).execute()
         revoke(user_id=user.id, reason="authentificateurs réinitialisés")
         trace(
             actor,
@@ -130,15 +129,13 @@ def reset_authenticators(user: User, actor) -> int:
 
 
 def unlock(user: User, actor) -> None:
-    from cabinet.auth import lockout
-
     with database.atomic():
         User.update(locked_at=None).where(User.id == user.id).execute()
         lockout.record(lockout.login_key(user.login), "", "unlock")
         trace(actor, "user.unlock", target=f"user:{user.id}")
 
 
-def revoke_session(user: User, session_id: int, actor) -> bool:
+def revoke_session(user: User, actor, session_id: int) -> bool:
     with database.atomic():
         done = revoke(row_id=session_id, user_id=user.id, reason="révoquée par l'administrateur")
         if done:
@@ -147,11 +144,9 @@ def revoke_session(user: User, session_id: int, actor) -> bool:
 
 
 def save_security_settings(actor, values: dict) -> list[str]:
-    changed = []
+    """Store the admin's security choices; each change traced with its new value."""
     with database.atomic():
-        for key, value in values.items():
-            if settings.get(key) != settings.validate(key, value):
-                settings.put(key, value)
-                changed.append(key)
-                trace(actor, "settings.update", target=f"setting:{key}", detail=str(value))
+        changed = settings.put_changed(values)
+        for key in changed:
+            trace(actor, "settings.update", target=f"setting:{key}", detail=str(values[key]))
     return changed
