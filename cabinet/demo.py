@@ -164,9 +164,9 @@ def seed_appointments(wanted: int, rng: random.Random, batch: int = 5000) -> int
     """Fill the practitioners' agendas backwards from a few weeks ahead: no overlaps for a
     practitioner (consecutive slots) nor a patient (each patient sees one practitioner);
     about one in five at home, and care series of weekly sessions."""
+    from cabinet.appointments.agenda import practitioners as agenda_holders
     from cabinet.appointments.models import Appointment, AppointmentType, OpeningHours, Series
     from cabinet.appointments.schedule import to_utc
-    from cabinet.appointments.services import practitioners as agenda_holders
 
     holders = agenda_holders()
     kinds = list(AppointmentType.select().where(AppointmentType.active))

@@ -244,6 +244,22 @@ def make_patient(app, user):
     return make
 
 
+@pytest.fixture
+def ctx(app):
+    """A request around the test, for calling services directly (a trace reads the request)."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def kinds(app):
+    """The appointment types of a new instance, by name ("Séance", "Bilan"…)."""
+    from cabinet.appointments.models import AppointmentType
+
+    with app.app_context():
+        return {t.name: t for t in AppointmentType.select()}
+
+
 def traces(app, **filters):
     """Trace rows (newest last) matching field=value filters."""
     from cabinet.audit.models import Trace
