@@ -67,7 +67,12 @@ def template_instance(tmp_path_factory) -> Path:
         "CABINET_BACKUP_KEY",
     ):
         os.environ.pop(name, None)
-    folder = tmp_path_factory.mktemp("template")
+    return build_instance(tmp_path_factory.mktemp("template"))
+
+
+def build_instance(folder: Path) -> Path:
+    """Initialise an instance in `folder` with the test accounts, each with its enrolled
+    software authenticator (also what `bench/journeys.py` serves)."""
     app = create_app(instance_config(folder))
     result = app.test_cli_runner().invoke(args=["init"])
     assert result.exit_code == 0, result.output
