@@ -10,6 +10,11 @@ from cabinet.htmx import render
 from cabinet.security import require
 
 
+def _settings_page(template: str, **context):
+    """A settings page with its forms: after a POST, one was refused (a saved one redirects)."""
+    return render(template, status=200 if request.method == "GET" else 422, **context)
+
+
 @bp.route("/types", methods=["GET", "POST"])
 @require("settings.manage")
 def types():
@@ -25,11 +30,8 @@ def types():
         )
         flash("Type de rendez-vous enregistré.")
         return redirect(url_for("appointments.types"))
-    return render(
-        "appointments/types.html",
-        status=200 if request.method == "GET" else 422,
-        form=form,
-        types=list(appointment_types.every()),
+    return _settings_page(
+        "appointments/types.html", form=form, types=list(appointment_types.every())
     )
 
 
@@ -50,17 +52,17 @@ def _saved(form, add) -> bool:
 def availability():
     """Opening hours and absences of each practitioner. Secretary, practitioners."""
     hours_form, absence_form = forms.OpeningHoursForm(prefix="h"), forms.AbsenceForm(prefix="a")
+    holders = agenda.practitioners()
     for form in (hours_form, absence_form):
-        form.offer(agenda.practitioners())
+        form.offer(holders)
     if _saved(hours_form, hours_and_absences.add_opening_hours):
         flash("Horaires enregistrés.")
         return redirect(url_for("appointments.availability"))
     if _saved(absence_form, hours_and_absences.add_absence):
         flash("Absence enregistrée.")
         return redirect(url_for("appointments.availability"))
-    return render(
+    return _settings_page(
         "appointments/availability.html",
-        status=200 if request.method == "GET" else 422,
         hours_form=hours_form,
         absence_form=absence_form,
         action_form=FrenchForm(),
