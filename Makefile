@@ -50,7 +50,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed browser-deps
 	$(BIN)/python -m bench
 
 clean:

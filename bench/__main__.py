@@ -1,5 +1,6 @@
 """Benchmarks on throwaway instances of fictitious data: prints a table and writes
-bench/results.json. Usage: python -m bench [--patients N] [--appointments N] [--traces N]."""
+bench/results.json. Usage: python -m bench [--patients N] [--appointments N] [--traces N]
+[--journey-rounds N] (the last: the two browser journeys of bench/journeys.py)."""
 
 import argparse
 import datetime
@@ -12,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import journeys
 from cabinet import create_app
 from cabinet.db import database
 
@@ -279,6 +281,7 @@ def main() -> None:
     parser.add_argument("--traces", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--retention-patients", type=int, default=100_000)
+    parser.add_argument("--journey-rounds", type=int, default=3)
     args = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -289,6 +292,7 @@ def main() -> None:
         results["audit_verify"] = bench_audit_verify(app, args.traces)
         database.close()
         results["retention"] = bench_retention(Path(tmp) / "retention", args.retention_patients)
+    results["journeys"] = journeys.measure(args.journey_rounds)
     results["machine"] = {"cores": __import__("os").cpu_count()}
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     _print(results)

@@ -15,7 +15,7 @@ from flask import current_app
 from peewee import Value, fn
 
 from cabinet import settings
-from cabinet.appointments import services as appointment_services
+from cabinet.appointments import agenda
 from cabinet.appointments.models import Appointment, AppointmentType, OpeningHours, Series
 from cabinet.appointments.schedule import to_local, to_utc
 from cabinet.audit import trace
@@ -166,7 +166,7 @@ def seed_appointments(wanted: int, rng: random.Random, batch: int = 5000) -> int
     """Fill the practitioners' agendas backwards from a few weeks ahead: no overlaps for a
     practitioner (consecutive slots) nor a patient (each patient sees one practitioner);
     about one in five at home, and care series of weekly sessions."""
-    holders = appointment_services.practitioners()
+    holders = agenda.practitioners()
     kinds = list(AppointmentType.select().where(AppointmentType.active))
     if not holders or not kinds:
         return 0

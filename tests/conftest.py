@@ -67,7 +67,12 @@ def template_instance(tmp_path_factory) -> Path:
         "CABINET_BACKUP_KEY",
     ):
         os.environ.pop(name, None)
-    folder = tmp_path_factory.mktemp("template")
+    return build_instance(tmp_path_factory.mktemp("template"))
+
+
+def build_instance(folder: Path) -> Path:
+    """Initialise an instance in `folder` with the test accounts, each with its enrolled
+    software authenticator (also what `bench/journeys.py` serves)."""
     app = create_app(instance_config(folder))
     result = app.test_cli_runner().invoke(args=["init"])
     assert result.exit_code == 0, result.output
@@ -242,6 +247,22 @@ def make_patient(app, user):
                 return patient
 
     return make
+
+
+@pytest.fixture
+def ctx(app):
+    """A request around the test, for calling services directly (a trace reads the request)."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def kinds(app):
+    """The appointment types of a new instance, by name ("Séance", "Bilan"…)."""
+    from cabinet.appointments.models import AppointmentType
+
+    with app.app_context():
+        return {t.name: t for t in AppointmentType.select()}
 
 
 def traces(app, **filters):

@@ -19,7 +19,7 @@ def ctx(app):
 def test_conflict_with_the_patients_own_appointment_says_the_patient_is_booked(
     app, ctx, user, make_patient
 ):
-    from cabinet.appointments import schedule, services
+    from cabinet.appointments import rules, schedule, services
     from cabinet.appointments.models import Appointment, AppointmentType
 
     doctor, secretary, patient = user("practitioner"), user("secretary"), make_patient()
@@ -27,7 +27,7 @@ def test_conflict_with_the_patients_own_appointment_says_the_patient_is_booked(
     first = services.Booking(doctor, patient, kind, schedule.to_utc(FUTURE, datetime.time(10)))
     services.book(first, secretary)
     again = services.Booking(doctor, patient, kind, schedule.to_utc(FUTURE, datetime.time(10, 15)))
-    with pytest.raises(services.BookingRefused) as refused:
+    with pytest.raises(rules.BookingRefused) as refused:
         services.book(again, secretary)
     assert refused.value.reasons[:2] == [
         "Dr Paul Soignant a déjà un rendez-vous de 10:00 à 10:30.",
@@ -37,16 +37,14 @@ def test_conflict_with_the_patients_own_appointment_says_the_patient_is_booked(
 
 
 def test_another_patient_in_the_slot_names_only_the_practitioner(app, ctx, user, make_patient):
-    from cabinet.appointments import schedule, services
+    from cabinet.appointments import rules, schedule, services
     from cabinet.appointments.models import AppointmentType
 
     doctor, secretary = user("practitioner"), user("secretary")
     kind = AppointmentType.get(AppointmentType.name == "Séance")
     start = schedule.to_utc(FUTURE, datetime.time(11))
     services.book(services.Booking(doctor, make_patient(), kind, start), secretary)
-    reasons = services.conflicts(
-        doctor, make_patient(), start, start + datetime.timedelta(minutes=30)
-    )
+    reasons = rules.conflicts(doctor, make_patient(), start, start + datetime.timedelta(minutes=30))
     assert reasons == ["Dr Paul Soignant a déjà un rendez-vous de 11:00 à 11:30."]
 
 

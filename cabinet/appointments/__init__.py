@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 
+from cabinet.appointments import agenda, models, schedule
 from cabinet.security import declare
 
 bp = Blueprint("appointments", __name__)
@@ -17,8 +18,6 @@ from cabinet.appointments import (  # noqa: E402,F401
 
 @bp.context_processor
 def _labels():
-    from cabinet.appointments import models, schedule
-
     return {
         "statuses": models.STATUSES,
         "locations": models.LOCATIONS,
@@ -33,13 +32,4 @@ def _labels():
 
 def patient_panel(patient, user):
     """The appointments section of a patient's page: times, types, places, statuses."""
-    from cabinet.appointments.models import Appointment
-
-    return {
-        "appointments": list(
-            Appointment.select()
-            .where(Appointment.patient == patient.id)
-            .order_by(Appointment.starts_at.desc())
-            .limit(12)
-        )
-    }
+    return {"appointments": list(agenda.patient_appointments(patient))}

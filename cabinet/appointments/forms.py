@@ -13,6 +13,7 @@ from wtforms import (
     StringField,
     TimeField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -23,6 +24,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from cabinet import dates
 from cabinet.appointments.models import ABSENCE_KINDS, CANCEL_REASONS, LOCATIONS
 from cabinet.appointments.schedule import WEEKDAYS
 from cabinet.forms import DateField, FrenchForm, choices
@@ -41,6 +43,10 @@ SCOPES = {
 
 def _clean(value):
     return " ".join((value or "").split())
+
+
+def _strip(value):
+    return (value or "").strip()
 
 
 class _Place(FrenchForm):
@@ -76,9 +82,49 @@ class _TakingOn(FrenchForm):
     )
 
 
-class AppointmentForm(_Place, _TakingOn):
+class _Booking(_Place, _TakingOn):
+    """What both booking forms share: the patient, the practitioner, the type, and what is
+    said about the place and the taking on."""
+
     patient_ref = HiddenField(validators=[DataRequired("Choisissez le patient.")])
     practitioner = SelectField("Praticien", choices=[])
+
+    def offer(self, practitioners, types) -> None:
+        """The agendas and appointment types to choose from ("Séance" unless one is chosen)."""
+        self.practitioner.choices = [(p.ref, p.display_name) for p in practitioners]
+        types = list(types)
+        # A home-visit type ticks "À domicile" in the page (static/js/app.js).
+        self.appointment_type.choices = [
+            SelectChoice(
+                str(t.id),
+                f"{t.name} ({t.duration_minutes} min)",
+                render_kw={"data-home": "1"} if t.is_home_visit else {},
+            )
+            for t in types
+        ]
+        if self.appointment_type.data is None:
+            usual = next((t for t in types if t.name == "Séance"), types[0] if types else None)
+            self.appointment_type.data = str(usual.id) if usual else None
+
+    def prefill(self, args) -> None:
+        """From a patient page (?patient=) or an agenda column (?praticien=)."""
+        if args.get("praticien"):
+            self.practitioner.data = args["praticien"]
+        if args.get("patient"):
+            self.patient_ref.data = args["patient"]
+
+    def details(self) -> dict:
+        """The place and the taking-on reason, as the booking services take them."""
+        return {
+            "location": self.location.data,
+            "access_info": self.access_info.data,
+            "note": self.note.data,
+            "team_reason": self.team_reason.data or "",
+            "team_note": self.team_note.data or "",
+        }
+
+
+class AppointmentForm(_Booking):
     appointment_type = SelectField("Type de rendez-vous", choices=[])
     day = DateField("Date", validators=[DataRequired("Indiquez une date valide.")])
     time = TimeField("Heure", validators=[DataRequired("Indiquez une heure valide.")])
@@ -87,10 +133,20 @@ class AppointmentForm(_Place, _TakingOn):
         if field.data and field.data < datetime.date.today() - datetime.timedelta(days=1):
             raise ValidationError("Cette date est passée.")
 
+    def prefill(self, args) -> None:
+        """Also from a free slot of the agenda (?jour=&heure=)."""
+        super().prefill(args)
+        self.day.data = dates.parse_day(args.get("jour")) or datetime.date.today()
+        try:
+            self.time.data = datetime.time.fromisoformat(args.get("heure", ""))
+        except ValueError:
+            pass
 
-class SeriesForm(_Place, _TakingOn):
-    patient_ref = HiddenField(validators=[DataRequired("Choisissez le patient.")])
-    practitioner = SelectField("Praticien", choices=[])
+    def details(self) -> dict:
+        return {**super().details(), "visit_address": self.visit_address.data}
+
+
+class SeriesForm(_Booking):
     appointment_type = SelectField("Type de séance", choices=[])
     count = IntegerField(
         "Nombre de séances",
@@ -114,6 +170,15 @@ class SeriesForm(_Place, _TakingOn):
     def validate_first_date(self, field):
         if field.data and field.data < datetime.date.today():
             raise ValidationError("La série ne peut pas commencer dans le passé.")
+
+    def prefill(self, args) -> None:
+        super().prefill(args)
+        self.first_date.data = datetime.date.today()
+
+    def rhythm(self) -> tuple:
+        """First date, weekdays, local time and count: when the sessions fall."""
+        weekdays = {int(d) for d in self.weekdays.data}
+        return self.first_date.data, weekdays, self.time.data, self.count.data
 
 
 class MoveForm(FrenchForm):
@@ -139,10 +204,14 @@ class QuickPatientForm(FrenchForm):
     """The minimum identity to book a new patient; the file is completed later."""
 
     birth_name = StringField(
-        "Nom de naissance", validators=[DataRequired("Indiquez le nom."), Length(max=80)]
+        "Nom de naissance",
+        validators=[DataRequired("Indiquez le nom."), Length(max=80)],
+        filters=[_clean],
     )
     first_names = StringField(
-        "Prénom(s)", validators=[DataRequired("Indiquez le prénom."), Length(max=120)]
+        "Prénom(s)",
+        validators=[DataRequired("Indiquez le prénom."), Length(max=120)],
+        filters=[_clean],
     )
     birth_date = DateField(
         "Date de naissance", validators=[DataRequired("Indiquez une date de naissance valide.")]
@@ -150,15 +219,48 @@ class QuickPatientForm(FrenchForm):
     sex = SelectField(
         "Sexe", choices=choices({"F": "Féminin", "M": "Masculin", "I": "Indéterminé"})
     )
-    phone = StringField("Téléphone", validators=[Optional(), Length(max=25)])
+    phone = StringField("Téléphone", validators=[Optional(), Length(max=25)], filters=[_strip])
 
     def validate_birth_date(self, field):
         if field.data and field.data > datetime.date.today():
             raise ValidationError("La date de naissance ne peut pas être dans le futur.")
 
+    def identity(self) -> dict:
+        """The new file's fields: the birth name is also the used name until told otherwise."""
+        return {
+            "birth_name": self.birth_name.data,
+            "last_name": self.birth_name.data,
+            "first_names": self.first_names.data,
+            "birth_date": self.birth_date.data,
+            "sex": self.sex.data,
+            "phone": self.phone.data,
+        }
 
-class AbsenceForm(FrenchForm):
+
+class _Availability(FrenchForm):
+    """One of the two forms of the availability page, both posted to the same address and
+    told apart by their prefix."""
+
     practitioner = SelectField("Praticien", choices=[])
+
+    def offer(self, practitioners) -> None:
+        self.practitioner.choices = [(p.ref, p.display_name) for p in practitioners]
+
+    def values(self) -> dict:
+        """The fields as the availability service takes them (the practitioner by ref)."""
+        values = {field.short_name: field.data for field in self._own_fields()}
+        values["practitioner_ref"] = values.pop("practitioner")
+        return values
+
+    def is_posted(self) -> bool:
+        """Whether the request posted this form (its fields came with their prefix)."""
+        return self.is_submitted() and any(field.raw_data for field in self._own_fields())
+
+    def _own_fields(self):
+        return [field for field in self if field.type != "CSRFTokenField"]
+
+
+class AbsenceForm(_Availability):
     kind = SelectField("Motif", choices=choices(ABSENCE_KINDS))
     first_day = DateField("Du", validators=[DataRequired("Indiquez une date valide.")])
     last_day = DateField("Au (inclus)", validators=[DataRequired("Indiquez une date valide.")])
@@ -168,10 +270,11 @@ class AbsenceForm(FrenchForm):
             raise ValidationError("La fin de l'absence précède son début.")
 
 
-class OpeningHoursForm(FrenchForm):
-    practitioner = SelectField("Praticien", choices=[])
+class OpeningHoursForm(_Availability):
     weekday = SelectField(
-        "Jour", choices=choices([(str(i), d.capitalize()) for i, d in enumerate(WEEKDAYS)])
+        "Jour",
+        choices=choices([(str(i), d.capitalize()) for i, d in enumerate(WEEKDAYS)]),
+        coerce=int,
     )
     opens = TimeField("Ouverture", validators=[DataRequired("Indiquez une heure valide.")])
     closes = TimeField("Fermeture", validators=[DataRequired("Indiquez une heure valide.")])
@@ -182,7 +285,9 @@ class OpeningHoursForm(FrenchForm):
 
 
 class AppointmentTypeForm(FrenchForm):
-    name = StringField("Nom", validators=[DataRequired("Indiquez un nom."), Length(max=60)])
+    name = StringField(
+        "Nom", validators=[DataRequired("Indiquez un nom."), Length(max=60)], filters=[_clean]
+    )
     duration_minutes = IntegerField(
         "Durée (minutes)",
         validators=[

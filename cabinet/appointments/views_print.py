@@ -2,12 +2,11 @@
 
 import datetime
 
-from flask import abort, request
+from flask import request
 from flask_login import current_user
 
 from cabinet import dates
-from cabinet.appointments import bp, services
-from cabinet.audit import trace
+from cabinet.appointments import agenda, bp
 from cabinet.htmx import render
 
 
@@ -15,50 +14,28 @@ from cabinet.htmx import render
 def tour_sheet():
     """A4 tour sheet of a practitioner's day: time, name, address, phone, access — nothing
     else (A6). Printing it is traced for each patient on it. Same users."""
-    everyone = services.practitioners()
-    wanted = request.args.get("praticien")
-    if wanted:
-        practitioner = services.get_practitioner_or_404(wanted)
-    else:
-        # Mine if I hold an agenda, otherwise (the secretary) the first practitioner's.
-        practitioner = next((p for p in everyone if p.id == current_user.id), None)
-        practitioner = practitioner or (everyone[0] if everyone else None)
-        if practitioner is None:
-            abort(404)
     day = dates.parse_day(request.args.get("jour")) or datetime.date.today()
-    visits = services.tour(practitioner, day)
-    for visit in visits:
-        trace(
-            current_user,
-            "appointment.tour_print",
-            patient=visit.patient,
-            target=f"appointment:{visit.ref}",
-            detail=f"tournée du {day:%d/%m/%Y}",
-        )
+    practitioner, visits = agenda.tour_sheet(current_user, request.args.get("praticien"), day)
     return render(
         "appointments/tour_sheet.html",
         practitioner=practitioner,
         day=day,
         visits=visits,
-        address=services.visit_address,
-        practitioners=services.practitioners(),
+        address=agenda.visit_address,
+        practitioners=agenda.practitioners(),
     )
 
 
 @bp.route("/rdv/<appointment_ref>/confirmation")
 def confirmation(appointment_ref):
     """Printable confirmation card for the patient, with the short information text. Same users."""
-    appointment = services.get_appointment_or_404(appointment_ref)
-    trace(
-        current_user,
-        "appointment.confirmation_print",
-        patient=appointment.patient,
-        target=f"appointment:{appointment.ref}",
+    appointment = agenda.open_appointment(
+        appointment_ref, current_user, "appointment.confirmation_print"
     )
     return render(
         "appointments/confirmation.html",
         appointment=appointment,
-        address=services.visit_address(appointment),
+        address=agenda.visit_address(appointment),
     )
 
 
@@ -66,26 +43,7 @@ def confirmation(appointment_ref):
 def reminders():
     """Tomorrow's (or a given day's) reminders: only patients who accepted them (I7, X5).
     Secretary, practitioners."""
-    from cabinet.appointments import schedule
-
     day = dates.parse_day(request.args.get("jour"))
     day = day or datetime.date.today() + datetime.timedelta(days=1)
-    start, end = schedule.local_day_bounds(day)
-    booked = [
-        a
-        for a in services.agenda([p.id for p in services.practitioners()], start, end)
-        if a.status == "booked"
-    ]
-    to_remind = [a for a in booked if not a.patient.objects_to_reminders]
-    trace(
-        current_user,
-        "appointment.reminders",
-        target="agenda",
-        detail=f"{len(to_remind)} rappel(s) le {day:%d/%m/%Y}",
-    )
-    return render(
-        "appointments/reminders.html",
-        day=day,
-        to_remind=to_remind,
-        excluded=len(booked) - len(to_remind),
-    )
+    to_remind, excluded = agenda.reminders(current_user, day)
+    return render("appointments/reminders.html", day=day, to_remind=to_remind, excluded=excluded)

@@ -7,6 +7,8 @@ served by a real threaded werkzeug server, and a tablet-sized browser context.
 import base64
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,9 +85,10 @@ class LiveServer:
     app: Flask
 
 
-@pytest.fixture
-def live_server(instance):
-    """The app on http://localhost:<free port>, in a daemon thread, for one test."""
+@contextmanager
+def serving(instance: Path) -> Iterator[LiveServer]:
+    """The app of `instance` on http://localhost:<free port>, in a daemon thread (also used by
+    bench/journeys.py, which times the journeys these tests check)."""
     app = create_app(instance_config(instance, RP_ID="localhost", ORIGINS=[]))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://localhost:{server.server_port}"
@@ -103,6 +106,13 @@ def live_server(instance):
         server.server_close()
         thread.join(timeout=5)
         database.close()
+
+
+@pytest.fixture
+def live_server(instance):
+    """The app on http://localhost:<free port>, in a daemon thread, for one test."""
+    with serving(instance) as served:
+        yield served
 
 
 @pytest.fixture

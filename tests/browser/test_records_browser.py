@@ -1,11 +1,9 @@
 """Care record on a tablet: a practitioner records a session (acts, pain, range of motion, a
-weight, an observation, the payment) from the patient's page in well under a minute; the
+weight, an observation, the payment) from the patient's page (`make bench` times it); the
 secretary sees the payment but no care content; a locum goes through break-glass, which the
 treating practitioner then reads on their home page."""
 
 import datetime
-import re
-import time
 from decimal import Decimal
 
 import pytest
@@ -13,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ACTION_TIMEOUT_MS, TABLET, login
 from tests.browser.conftest import shot as _shot
+from tests.browser.steps import fill_session, search_patient
 from tests.conftest import traces
 
 pytestmark = pytest.mark.browser
@@ -122,19 +121,12 @@ def test_practitioner_records_a_session_with_an_act_and_a_weight(tablet, live_se
         "link", name="Patients"
     ).click()
     expect(page.locator("h1")).to_have_text("Patients")
-    # Search as you type: wait for the answer to the whole word (htmx queues the last one).
-    with page.expect_response(
-        lambda r: (
-            r.url.endswith("/patients/recherche") and "q=kerherve" in (r.request.post_data or "")
-        )
-    ):
-        page.locator("#q").press_sequentially("kerherve")
+    search_patient(page, "kerherve")
     rows = page.locator("#patient-results tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("KERHERVÉ")
     expect(rows.first).to_contain_text(FIRST_NAMES)
 
-    started = time.perf_counter()
     rows.first.get_by_role("link").click()
     expect(page.locator("h1")).to_have_text(SHOWN_NAME)
     assert page.url == f"{live_server.url}/patients/{patient.ref}"
@@ -146,19 +138,13 @@ def test_practitioner_records_a_session_with_an_act_and_a_weight(tablet, live_se
     panel.get_by_role("link", name="Nouvelle séance").click()
     expect(page.locator("h1")).to_have_text(f"Séance — {SHOWN_NAME}")
     expect(page.get_by_label("Date de la séance")).to_have_value(today.isoformat())
-    page.get_by_role("checkbox", name=re.compile(r"^AMK 8 — ")).check()
-    page.get_by_label("Douleur (EVA 0 à 10)").fill(str(PAIN))
-    page.get_by_label("Amplitude articulaire (degrés)").fill(str(RANGE))
-    page.get_by_label("Poids (kg)").fill("71.5")
-    page.get_by_label("Observation").fill(OBSERVATION)
-    page.get_by_label("Paiement").select_option(label="Carte bancaire")
+    fill_session(page, PAIN, RANGE, "71.5", OBSERVATION)
     expect(page.locator("input[name=acts]:checked")).to_have_count(1)
     shot(page, "records-02-seance-remplie")
     page.get_by_role("button", name="Enregistrer la séance").click()
 
     expect(page.locator("h1")).to_have_text(f"Dossier de soins — {SHOWN_NAME}")
     expect(page.locator(".flash")).to_have_text("Séance enregistrée.")
-    elapsed = time.perf_counter() - started
     assert page.url == f"{live_server.url}/soins/{patient.ref}"
 
     sessions = card(page, "Séances").locator("tbody tr")
@@ -179,8 +165,6 @@ def test_practitioner_records_a_session_with_an_act_and_a_weight(tablet, live_se
     expect(cells.nth(3)).to_have_text("10,32 €")  # 60 % paid by the health insurance
     expect(cells.nth(4)).to_have_text("6,88 €")
     shot(page, "records-03-dossier-apres-seance")
-    print(f"\nSession recorded, click on the patient to saved record: {elapsed:.1f} s")
-    assert elapsed < 60, f"recording one session took {elapsed:.1f} s"
 
     saved = record_of(live_server.app, patient)
     assert len(saved["sessions"]) == 1

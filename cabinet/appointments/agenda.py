@@ -1,0 +1,213 @@
+"""Reading the agenda (P1, A6): who holds one, the day and week views, the tour sheet, the
+reminders list, one appointment. Every read of patients' appointments is traced here.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from flask import abort
+
+from cabinet.appointments import schedule
+from cabinet.appointments.models import ACTIVE_STATUSES, Absence, Appointment, AppointmentType
+from cabinet.audit import trace
+from cabinet.auth.models import User
+from cabinet.db import database
+from cabinet.patients.models import Patient
+from cabinet.security import has_permission
+
+PATIENT_PANEL_LIMIT = 12
+
+# Lookups ----------------------------------------------------------------------------------
+
+
+def practitioners() -> list[User]:
+    """Accounts that hold an agenda: practitioners (locums included), active ones."""
+    return [
+        user
+        for user in User.select().where(User.disabled_at.is_null()).order_by(User.display_name)
+        if has_permission(user, "record.write") and not user.is_expired()
+    ]
+
+
+def get_practitioner_or_404(ref: str) -> User:
+    user = User.get_or_404(User.ref == ref)
+    if not has_permission(user, "record.write"):
+        abort(404)
+    return user
+
+
+def get_appointment_or_404(ref: str) -> Appointment:
+    return Appointment.get_or_404(Appointment.ref == ref)
+
+
+def open_appointment(ref: str, actor, action: str = "appointment.view") -> Appointment:
+    """Fetch an appointment to show or print it, and trace the read."""
+    appointment = get_appointment_or_404(ref)
+    trace(actor, action, patient=appointment.patient, target=f"appointment:{appointment.ref}")
+    return appointment
+
+
+def picked_patient(ref: str | None) -> Patient | None:
+    """The patient chosen in a booking form, or None while none is (or the ref is stale)."""
+    return Patient.get_or_none(Patient.ref == ref) if ref else None
+
+
+def visit_address(appointment: Appointment) -> str:
+    if appointment.visit_address:
+        return appointment.visit_address
+    patient = appointment.patient
+    return f"{patient.address}, {patient.postcode} {patient.city}".strip(", ")
+
+
+def patient_appointments(patient: Patient):
+    """The latest appointments of a patient, newest first (the patient page's panel)."""
+    return (
+        Appointment.select()
+        .where(Appointment.patient == patient.id)
+        .order_by(Appointment.starts_at.desc())
+        .limit(PATIENT_PANEL_LIMIT)
+    )
+
+
+# Day and week views -------------------------------------------------------------------------
+
+
+def appointments_between(
+    practitioner_ids: list[int], start: datetime.datetime, end: datetime.datetime
+):
+    """Appointments of these practitioners in [start, end), with patient and type joined."""
+    return (
+        Appointment.select(Appointment, Patient, AppointmentType)
+        .join(Patient)
+        .switch(Appointment)
+        .join(AppointmentType)
+        .where(
+            (Appointment.practitioner.in_(practitioner_ids))
+            & (Appointment.starts_at >= start)
+            & (Appointment.starts_at < end)
+        )
+        .order_by(Appointment.starts_at)
+    )
+
+
+def absences_between(practitioner_ids: list[int], start, end):
+    return Absence.select().where(
+        (Absence.practitioner.in_(practitioner_ids))
+        & (Absence.starts_at < end)
+        & (Absence.ends_at > start)
+    )
+
+
+@dataclass
+class AgendaPage:
+    """What the agenda page shows; `view` and `chosen_ref` are the URL's own words."""
+
+    day: datetime.date
+    view: str  # "jour" or "semaine"
+    chosen_ref: str
+    practitioners: list[User]
+    shown: list[User]
+    days: list[datetime.date]
+    appointments: list[Appointment]
+    absences: list[Absence]
+    previous: datetime.date
+    following: datetime.date
+
+
+def _shown(everyone: list[User], actor, weekly: bool, chosen_ref: str) -> list[User]:
+    """The chosen practitioner's column; a week without a choice is mine, or the first
+    agenda's (the secretary holds none); a day without a choice shows everyone."""
+    chosen = [p for p in everyone if p.ref == chosen_ref]
+    if weekly and not chosen:
+        chosen = [p for p in everyone if p.id == actor.id] or everyone[:1]
+    return chosen or everyone
+
+
+def agenda_page(actor, day: datetime.date, view: str, chosen_ref: str) -> AgendaPage:
+    """The day view (all practitioners side by side) or the week view of one, traced once."""
+    weekly = view == "semaine"
+    everyone = practitioners()
+    shown = _shown(everyone, actor, weekly, chosen_ref)
+    first = schedule.week_start(day) if weekly else day
+    days = [first + datetime.timedelta(days=i) for i in range(7 if weekly else 1)]
+    start, _ = schedule.local_day_bounds(days[0])
+    _, end = schedule.local_day_bounds(days[-1])
+    ids = [p.id for p in shown]
+    appointments = list(appointments_between(ids, start, end)) if ids else []
+    page = AgendaPage(
+        day=day,
+        view="semaine" if weekly else "jour",
+        chosen_ref=chosen_ref,
+        practitioners=everyone,
+        shown=shown,
+        days=days,
+        appointments=appointments,
+        absences=list(absences_between(ids, start, end)) if ids else [],
+        previous=day - datetime.timedelta(days=7 if weekly else 1),
+        following=day + datetime.timedelta(days=7 if weekly else 1),
+    )
+    trace(
+        actor,
+        "appointment.agenda_view",
+        target="agenda",
+        detail=f"{page.view} du {days[0]:%d/%m/%Y}, {len(appointments)} rendez-vous",
+    )
+    return page
+
+
+# Printed lists ------------------------------------------------------------------------------
+
+
+def tour(practitioner: User, day: datetime.date) -> list[Appointment]:
+    """Home visits of a practitioner's day, in order (A6: the tour sheet's only content)."""
+    start, end = schedule.local_day_bounds(day)
+    return [
+        a
+        for a in appointments_between([practitioner.id], start, end)
+        if a.location == "home" and a.status in ACTIVE_STATUSES
+    ]
+
+
+def _tour_holder(actor, ref: str | None) -> User:
+    """The practitioner asked for; else mine if I hold an agenda, else (the secretary) the
+    first practitioner's."""
+    if ref:
+        return get_practitioner_or_404(ref)
+    everyone = practitioners()
+    holder = next((p for p in everyone if p.id == actor.id), everyone[0] if everyone else None)
+    if holder is None:
+        abort(404)
+    return holder
+
+
+def tour_sheet(actor, ref: str | None, day: datetime.date) -> tuple[User, list[Appointment]]:
+    """The practitioner and home visits of a tour sheet; printing it is traced for each
+    patient on it (A6)."""
+    practitioner = _tour_holder(actor, ref)
+    visits = tour(practitioner, day)
+    with database.atomic():
+        for visit in visits:
+            trace(
+                actor,
+                "appointment.tour_print",
+                patient=visit.patient,
+                target=f"appointment:{visit.ref}",
+                detail=f"tournée du {day:%d/%m/%Y}",
+            )
+    return practitioner, visits
+
+
+def reminders(actor, day: datetime.date) -> tuple[list[Appointment], int]:
+    """The day's booked appointments whose patient accepts reminders (I7, X5), and how many
+    others are left out; the list is traced."""
+    start, end = schedule.local_day_bounds(day)
+    holders = [p.id for p in practitioners()]
+    booked = [a for a in appointments_between(holders, start, end) if a.status == "booked"]
+    to_remind = [a for a in booked if not a.patient.objects_to_reminders]
+    trace(
+        actor,
+        "appointment.reminders",
+        target="agenda",
+        detail=f"{len(to_remind)} rappel(s) le {day:%d/%m/%Y}",
+    )
+    return to_remind, len(booked) - len(to_remind)

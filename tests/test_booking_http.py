@@ -1,0 +1,138 @@
+"""P1, X6: booking through the pages — the secretary books and sees the appointment, an
+invalid or taken slot changes nothing, a patient created on the spot, the confirmation card,
+the list of appointment types kept by the admin."""
+
+import datetime
+import re
+
+from cabinet.appointments import services
+from cabinet.patients.models import Patient
+from tests.appointment_helpers import FUTURE, appointment_count, booking
+from tests.conftest import traces
+
+
+def _form(patient, practitioner, kind, day, time="10:00", **extra):
+    return {
+        "patient_ref": patient.ref,
+        "practitioner": practitioner.ref,
+        "appointment_type": str(kind.id),
+        "day": day.isoformat(),
+        "time": time,
+        "location": "practice",
+        **extra,
+    }
+
+
+def test_secretary_books_and_sees_the_appointment(app, secretary_client, user, make_patient, kinds):
+    patient = make_patient(birth_name="Réservé")
+    response = secretary_client.post(
+        "/agenda/rdv/nouveau", data=_form(patient, user("practitioner"), kinds["Séance"], FUTURE)
+    )
+    assert response.status_code == 302
+    page = secretary_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "RÉSERVÉ" in page and "Réservé" in page
+    agenda = secretary_client.get(f"/agenda/?jour={FUTURE.isoformat()}").get_data(as_text=True)
+    assert "RÉSERVÉ" in agenda and "10:00–10:30" in agenda
+    assert len(traces(app, action="appointment.agenda_view")) == 1
+
+
+def test_booking_without_patient_or_on_a_taken_slot_changes_nothing(
+    app, secretary_client, user, make_patient, kinds
+):
+    form = _form(make_patient(), user("practitioner"), kinds["Séance"], FUTURE)
+    missing = secretary_client.post("/agenda/rdv/nouveau", data={**form, "patient_ref": ""})
+    assert missing.status_code == 422 and "Choisissez le patient." in missing.get_data(as_text=True)
+    long_note = secretary_client.post("/agenda/rdv/nouveau", data={**form, "note": "x" * 141})
+    assert long_note.status_code == 422
+    assert secretary_client.post("/agenda/rdv/nouveau", data=form).status_code == 302
+    taken = secretary_client.post(
+        "/agenda/rdv/nouveau", data={**form, "patient_ref": make_patient().ref}
+    )
+    page = taken.get_data(as_text=True)
+    assert taken.status_code == 422 and "ne peut pas être réservé" in page
+    assert "Prochains créneaux libres" in page
+    assert appointment_count(app) == 1
+
+
+def test_quick_patient_is_created_with_the_minimum_identity(app, secretary_client):
+    response = secretary_client.post(
+        "/agenda/patients/nouveau",
+        data={
+            "birth_name": " Nouvelle ",
+            "first_names": "Zoé  Anne",
+            "birth_date": "1990-05-02",
+            "sex": "F",
+        },
+        headers={"HX-Request": "true"},
+    )
+    picked = re.search(r'data-picked-ref="([^"]+)"', response.get_data(as_text=True)).group(1)
+    with app.app_context():
+        patient = Patient.get(Patient.ref == picked)
+    # Blanks are tidied; the birth name is also the used name until the file is completed.
+    assert (patient.birth_name, patient.last_name, patient.first_names) == (
+        "Nouvelle",
+        "Nouvelle",
+        "Zoé Anne",
+    )
+    assert (patient.birth_date, patient.sex, patient.phone) == (
+        datetime.date(1990, 5, 2),
+        "F",
+        "",
+    )
+    # It replaces the one "chosen patient" box, so a patient chosen before is forgotten.
+    assert response.headers["HX-Retarget"] == "#picked"
+    assert response.headers["HX-Reswap"] == "outerHTML"
+    (created,) = traces(app, action="patient.create")
+    assert created.role == "secretary"
+    bad = secretary_client.post(
+        "/agenda/patients/nouveau",
+        data={"birth_name": "", "first_names": "", "birth_date": "2999-01-01"},
+        headers={"HX-Request": "true"},
+    )
+    assert bad.status_code == 422 and "Indiquez le nom." in bad.get_data(as_text=True)
+    with app.app_context():
+        assert Patient.select().count() == 1
+
+
+def test_confirmation_card_reserves_the_notice_place(
+    ctx, secretary_client, user, make_patient, kinds
+):
+    appointment = services.book(
+        booking(user("practitioner"), make_patient(), kinds["Séance"], FUTURE, 16),
+        user("secretary"),
+    )
+    page = secretary_client.get(f"/agenda/rdv/{appointment.ref}/confirmation").get_data(
+        as_text=True
+    )
+    assert 'id="notice-short"' in page and "Votre rendez-vous" in page
+
+
+def test_types_are_kept_by_the_admin(app, admin_client, secretary_client):
+    from cabinet.appointments.models import AppointmentType
+
+    def saved(name):
+        with app.app_context():
+            kind = AppointmentType.get_or_none(AppointmentType.name == name)
+            return kind and (kind.duration_minutes, kind.is_home_visit, kind.active)
+
+    assert secretary_client.get("/agenda/types").status_code == 403
+    response = admin_client.post(
+        "/agenda/types",
+        data={"name": " Rééducation   périnéale", "duration_minutes": "45", "active": "y"},
+    )
+    assert response.status_code == 302
+    assert saved("Rééducation périnéale") == (45, False, True)
+    # The same name changes that type (no second row): longer, at home, no longer offered.
+    changed = admin_client.post(
+        "/agenda/types",
+        data={"name": "Rééducation périnéale", "duration_minutes": "60", "is_home_visit": "y"},
+    )
+    assert changed.status_code == 302
+    assert saved("Rééducation périnéale") == (60, True, False)
+    assert [t.detail for t in traces(app, action="settings.update")] == [
+        "Rééducation périnéale : 45 min",
+        "Rééducation périnéale : 60 min",
+    ]
+    bad = admin_client.post("/agenda/types", data={"name": "X", "duration_minutes": "2"})
+    assert bad.status_code == 422 and "Entre 5 et 480 minutes." in bad.get_data(as_text=True)
+    assert saved("X") is None
