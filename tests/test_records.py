@@ -175,21 +175,21 @@ def test_session_makes_a_care_sheet_and_a_receipt_with_exact_amounts(app, ctx, u
 
 
 def test_receipt_totals_are_exact_decimals(app, ctx, user, make_patient):
-    from cabinet.records import services
+    from cabinet.records import billing
 
     acts = _acts(app)
     for _ in range(3):
-        services.record_payment(
+        billing.record_payment(
             user("secretary"), make_patient(), TODAY, acts["AMI 1"], Decimal("0.10"), "cash"
         )
-    services.record_payment(
+    billing.record_payment(
         user("secretary"), make_patient(), TODAY, acts["AMI 1"], Decimal("0.20"), "card"
     )
-    totals = services.totals(list(services.journal(TODAY, TODAY)))
+    totals = billing.totals(list(billing.journal(TODAY, TODAY)))
     assert totals["overall"] == Decimal("0.50")  # 0.1 + 0.1 + 0.1 + 0.2 in float is 0.5000…01
     assert totals["by_mode"] == {"cash": Decimal("0.30"), "card": Decimal("0.20")}
-    with pytest.raises(services.RecordRefused):
-        services.record_payment(
+    with pytest.raises(billing.RecordRefused):
+        billing.record_payment(
             user("secretary"), make_patient(), TODAY, acts["AMI 1"], Decimal("-1"), "cash"
         )
 
