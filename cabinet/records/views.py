@@ -31,6 +31,17 @@ def _status() -> int:
     return 200 if request.method == "GET" else 422
 
 
+def _attempt(done: str, change, *args, **kwargs) -> None:
+    """Make a record change as the current user; say `done`, or why it was refused
+    (nothing was saved)."""
+    try:
+        change(current_user, *args, **kwargs)
+    except scope.RecordRefused as refused:
+        flash(str(refused), "error")
+    else:
+        flash(done)
+
+
 @bp.route("/<patient_ref>")
 def show(patient_ref):
     """The whole care record with every item's history. Practitioners in scope."""
@@ -68,12 +79,7 @@ def add_item(patient_ref):
     if not form.validate_on_submit():
         flash("Élément refusé : " + forms.errors_of(form), "error")
         return _back_to_record(patient)
-    try:
-        services.add_item(current_user, patient, **form.cleaned())
-    except scope.RecordRefused as refused:
-        flash(str(refused), "error")
-    else:
-        flash("Élément ajouté au dossier.")
+    _attempt("Élément ajouté au dossier.", services.add_item, patient, **form.cleaned())
     return _back_to_record(patient)
 
 
@@ -85,11 +91,8 @@ def correct_item(item_ref):
     patient, _ = _open(item.patient.ref)
     form = forms.ItemForm.for_correction(item)
     if form.validate_on_submit():
-        try:
-            services.correct_item(current_user, item, **form.version())
-            flash("Correction enregistrée (nouvelle version).")
-        except scope.RecordRefused as refused:
-            flash(str(refused), "error")
+        done = "Correction enregistrée (nouvelle version)."
+        _attempt(done, services.correct_item, item, **form.version())
         return _back_to_record(patient)
     return render("records/correct.html", item=item, patient=patient, form=form), _status()
 
@@ -100,11 +103,7 @@ def delete_item(item_ref):
     """Delete an item created by mistake: its author, within 24 hours. Practitioners."""
     item = services.get_item_or_404(item_ref)
     patient, _ = _open(item.patient.ref)
-    try:
-        services.delete_mistake(current_user, item)
-        flash("Élément supprimé.")
-    except scope.RecordRefused as refused:
-        flash(str(refused), "error")
+    _attempt("Élément supprimé.", services.delete_mistake, item)
     return _back_to_record(patient)
 
 
@@ -114,11 +113,7 @@ def lifestyle_consent(patient_ref):
     """Record the patient's agreement to note lifestyle items (§5 g). Practitioners."""
     patient, _ = _open(patient_ref)
     if FrenchForm().validate_on_submit():
-        try:
-            services.record_lifestyle_consent(current_user, patient)
-            flash("Accord du patient enregistré.")
-        except scope.RecordRefused as refused:
-            flash(str(refused), "error")
+        _attempt("Accord du patient enregistré.", services.record_lifestyle_consent, patient)
     return _back_to_record(patient)
 
 
