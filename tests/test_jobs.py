@@ -10,8 +10,8 @@ from peewee import OperationalError
 
 from cabinet import keys
 from cabinet.db import CabinetDatabase, configure, database, utcnow
+from tests.archiving import old_patient
 from tests.conftest import login, traces
-from tests.test_retention import _old_patient
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_catch_up_run_finishes_while_requests_write(app, make_patient, user, bus
     from cabinet.retention import jobs
     from cabinet.retention.models import RetentionRun
 
-    _old_patient(app, make_patient, user, when=datetime.datetime(2015, 1, 5, 10))
+    old_patient(app, make_patient, user, when=datetime.datetime(2015, 1, 5, 10))
     with app.app_context():
         holder = busy_practice()
         summary = jobs.run(utcnow())

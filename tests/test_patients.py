@@ -212,3 +212,25 @@ def test_too_long_search_says_so(secretary_client):
     response = secretary_client.post("/patients/recherche", data={"q": "x" * 81})
     assert response.status_code == 422
     assert "Recherche trop longue" in response.get_data(as_text=True)
+
+
+def test_access_report_covers_the_kept_traces_unless_told_otherwise(
+    app, admin_client, make_patient
+):
+    """T4: an empty or absent period falls back to what the traces keep (setting
+    `trace_retention_days`) until today; the report is an access, traced with its period."""
+    from cabinet import settings
+
+    patient = make_patient()
+    with app.app_context():
+        kept = settings.get("trace_retention_days")
+    first = datetime.date.today() - datetime.timedelta(days=kept)
+    for query in ("", "?start=&end="):
+        page = admin_client.get(f"/patients/{patient.ref}/acces{query}")
+        assert page.status_code == 200
+        assert traces(app, action="patient.access_report")[-1].detail == (
+            f"période du {first:%d/%m/%Y}"
+        )
+    past = admin_client.get(f"/patients/{patient.ref}/acces?start=2020-01-01&end=2020-01-31")
+    assert past.status_code == 200
+    assert traces(app, action="patient.access_report")[-1].detail == "période du 01/01/2020"

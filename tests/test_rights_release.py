@@ -14,6 +14,7 @@ import jsonschema
 import pytest
 import pyzipper
 
+from tests.care import assign, record_care
 from tests.conftest import login, traces
 
 SCHEMA = json.loads(
@@ -27,23 +28,10 @@ DELAY_REFUSAL = "Le dossier médical ne peut être communiqué qu'après un dél
 @pytest.fixture
 def cared(app, make_patient, user):
     """A patient assigned to the practitioner, with an allergy and a session."""
-    from cabinet.patients.models import CareAssignment
-    from cabinet.records import services
-    from cabinet.records.models import Act
-
     doctor = user("practitioner")
     patient = make_patient(birth_name="Témoin")
-    with app.test_request_context():
-        CareAssignment.create(patient=patient, practitioner=doctor)
-        services.add_item(doctor, patient, "allergy", ALLERGY)
-        services.record_session(
-            doctor,
-            patient,
-            datetime.date.today(),
-            [(Act.get(Act.code == "AMK 8"), 1)],
-            note=SESSION_NOTE,
-            paid_mode="cash",
-        )
+    assign(app, patient, doctor)
+    record_care(app, doctor, patient, ALLERGY, note=SESSION_NOTE, paid_mode="cash")
     return patient
 
 

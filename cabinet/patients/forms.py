@@ -6,6 +6,7 @@ import re
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from cabinet import settings
 from cabinet.forms import DateField, FrenchForm, choices
 from cabinet.patients.identity import IDENTITY_STATUSES, OID_BY_KIND, clean_nir, nir_problem
 from cabinet.patients.models import SEXES
@@ -139,8 +140,38 @@ class SearchForm(FrenchForm):
 
 
 class ReferralForm(FrenchForm):
-    """Add a colleague to the patient's care team (A2): the choices are filled by the view."""
+    """Add a colleague to the patient's care team (A2): one of `colleagues`, the
+    practitioners not in it yet."""
 
     practitioner = SelectField(
         "Praticien à ajouter", choices=[], validators=[DataRequired("Choisissez un praticien.")]
     )
+
+    def __init__(self, colleagues, **kwargs):
+        super().__init__(**kwargs)
+        self.practitioner.choices = [(user.ref, user.display_name) for user in colleagues]
+
+
+class PeriodForm(FrenchForm):
+    """The period of a patient's access report (T4): by default, as far back as traces are
+    kept (setting `trace_retention_days`), until today."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField("Du", validators=[Optional()])
+    end = DateField("Au (inclus)", validators=[Optional()])
+
+    def __init__(self, formdata, **kwargs):
+        today = datetime.date.today()
+        first = today - datetime.timedelta(days=settings.get("trace_retention_days"))
+        super().__init__(formdata, data={"start": first, "end": today}, **kwargs)
+        self._defaults = (first, today)
+
+    def period(self) -> tuple[datetime.date, datetime.date]:
+        """(first day, last day included); an emptied field falls back to its default."""
+        return self.start.data or self._defaults[0], self.end.data or self._defaults[1]
+
+    def validate_end(self, field):
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError("La fin de la période précède son début.")

@@ -3,10 +3,10 @@
 import datetime
 import re
 
-from flask import abort
-
+from cabinet.audit import services as audit_services
 from cabinet.audit import trace
 from cabinet.db import database, utcnow
+from cabinet.formatting import paris_midnight_utc
 from cabinet.patients.identity import prefix_upper_bound, search_key
 from cabinet.patients.models import Patient, PatientChange
 
@@ -54,10 +54,7 @@ def ensure_writable(patient: Patient) -> None:
 
 def get_patient_or_404(ref: str) -> Patient:
     """The only way views fetch a patient: by opaque ref (care-team scope comes with records)."""
-    patient = Patient.get_or_none(Patient.ref == ref)
-    if patient is None:
-        abort(404)
-    return patient
+    return Patient.get_or_404(Patient.ref == ref)
 
 
 def open_patient(ref: str, actor) -> Patient:
@@ -175,3 +172,18 @@ def history(patient: Patient) -> list[dict]:
         }
         for change in patient.changes()
     ]
+
+
+def access_report(actor, patient: Patient, first: datetime.date, last: datetime.date) -> list:
+    """Every access to the file from `first` to `last` included (Paris days), oldest first
+    (T4). The report is itself an access, traced before it is read so it lists itself."""
+    trace(
+        actor,
+        "patient.access_report",
+        patient=patient,
+        target="patient",
+        detail=f"période du {first:%d/%m/%Y}",
+    )
+    start = paris_midnight_utc(first)
+    end = paris_midnight_utc(last + datetime.timedelta(days=1))
+    return list(audit_services.patient_accesses(patient.ref, start, end))

@@ -75,10 +75,7 @@ def show(patient_ref):
 def _referral_form(patient) -> ReferralForm | None:
     if not care_team.may_refer(current_user, patient):
         return None
-    form = ReferralForm()
-    form.practitioner.choices = [
-        (user.ref, user.display_name) for user in care_team.colleagues_outside(patient)
-    ]
+    form = ReferralForm(care_team.colleagues_outside(patient))
     return form if form.practitioner.choices else None
 
 
@@ -87,10 +84,7 @@ def _referral_form(patient) -> ReferralForm | None:
 def refer(patient_ref):
     """Add a colleague to the patient's care team (A2). A treating practitioner, the admin."""
     patient = services.get_patient_or_404(patient_ref)
-    form = ReferralForm()
-    form.practitioner.choices = [
-        (u.ref, u.display_name) for u in care_team.colleagues_outside(patient)
-    ]
+    form = ReferralForm(care_team.colleagues_outside(patient))
     if form.validate_on_submit():
         try:
             care_team.refer(current_user, patient, form.practitioner.data)

@@ -7,14 +7,12 @@ from cabinet.security import declare
 bp = Blueprint("records", __name__)
 declare(bp, "record.read")
 
-from cabinet.records import views, views_receipts  # noqa: E402,F401
+from cabinet.patients import care_team  # noqa: E402
+from cabinet.records import billing, forms, models, services, views, views_receipts  # noqa: E402,F401
 
 
 @bp.app_context_processor
 def _labels():
-    from cabinet.patients import care_team
-    from cabinet.records import forms, models
-
     return {
         "item_kinds": models.ITEM_KINDS,
         "payment_modes": models.PAYMENT_MODES,
@@ -26,32 +24,9 @@ def _labels():
 
 def patient_panel(patient, user):
     """The care-record panel of a practitioner's patient page (None for anyone else)."""
-    from cabinet.records import services
-
-    basis = services.access_basis(user, patient)
-    if basis is None:
-        return {"record_basis": None}
-    services.open_record(user, patient, basis)
-    return {
-        "record_basis": basis,
-        "items": services.current_items(patient),
-        "sessions": list(
-            services.CareSession.select()
-            .where(services.CareSession.patient == patient.id)
-            .order_by(services.CareSession.session_date.desc())
-            .limit(5)
-        ),
-    }
+    return services.record_panel(user, patient)
 
 
 def payments_panel(patient, user):
-    from cabinet.records.models import Receipt
-
-    return {
-        "receipts": list(
-            Receipt.select()
-            .where(Receipt.patient == patient.id)
-            .order_by(Receipt.received_on.desc())
-            .limit(10)
-        )
-    }
+    """The payments panel of the patient page: act codes and amounts, no care content."""
+    return {"receipts": billing.patient_payments(patient)}

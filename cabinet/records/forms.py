@@ -19,6 +19,7 @@ from wtforms.validators import (
 )
 
 from cabinet import dates
+from cabinet.formatting import euros
 from cabinet.forms import DateField, FrenchForm, choices
 from cabinet.patients import care_team
 from cabinet.records.models import ITEM_KINDS, MEASUREMENT_UNITS, PAYMENT_MODES
@@ -31,6 +32,11 @@ REMINDER = (
 
 def _clean(value):
     return " ".join((value or "").split())
+
+
+def errors_of(form: FrenchForm) -> str:
+    """Every message of a refused form on one line (for a flash after a redirect)."""
+    return " ".join(message for messages in form.errors.values() for message in messages)
 
 
 class ItemForm(FrenchForm):
@@ -52,6 +58,26 @@ class ItemForm(FrenchForm):
         filters=[_clean],
         description=f"300 caractères au plus. {REMINDER}",
     )
+
+    @classmethod
+    def for_correction(cls, item) -> "ItemForm":
+        """Prefilled with the latest version; the kind is the item's, whatever is posted."""
+        form = cls(obj=item.latest_version(), kind=item.kind)
+        form.kind.data = item.kind
+        return form
+
+    def version(self) -> dict:
+        """What a version holds, as the services take it."""
+        return {
+            "label": self.label.data,
+            "value": self.value.data,
+            "unit": self.unit.data,
+            "observed_on": self.observed_on.data,
+            "note": self.note.data,
+        }
+
+    def cleaned(self) -> dict:
+        return {"kind": self.kind.data, **self.version()}
 
     def validate_observed_on(self, field):
         if field.data and field.data > datetime.date.today():
@@ -93,6 +119,27 @@ class SessionForm(FrenchForm):
         default="",
     )
 
+    def __init__(self, acts, **kwargs):
+        super().__init__(**kwargs)
+        self._acts = {str(act.id): act for act in acts}
+        self.acts.choices = [
+            (key, f"{act.code} — {act.label} ({euros(act.fee)})") for key, act in self._acts.items()
+        ]
+        if not self.is_submitted():
+            self.session_date.data = datetime.date.today()
+
+    def cleaned(self) -> dict:
+        """The session as `services.record_session` takes it (each act done once)."""
+        return {
+            "session_date": self.session_date.data,
+            "acts": [(self._acts[key], 1) for key in self.acts.data if key in self._acts],
+            "pain_score": self.pain_score.data,
+            "range_of_motion": self.range_of_motion.data,
+            "note": self.note.data,
+            "paid_mode": self.paid.data or None,
+            "weight": self.weight.data,
+        }
+
     def validate_session_date(self, field):
         if field.data and field.data > datetime.date.today():
             raise ValidationError("Une séance ne peut pas être enregistrée à l'avance.")
@@ -122,6 +169,22 @@ class PaymentForm(FrenchForm):
         places=2,
     )
     payment_mode = SelectField("Mode de paiement", choices=choices(PAYMENT_MODES))
+
+    def __init__(self, acts, **kwargs):
+        super().__init__(**kwargs)
+        self._acts = {str(act.id): act for act in acts}
+        self.act.choices = [
+            (key, f"{act.code} ({euros(act.fee)})") for key, act in self._acts.items()
+        ]
+
+    def cleaned(self) -> dict:
+        """The payment as `billing.record_payment` takes it (the patient apart)."""
+        return {
+            "received_on": self.received_on.data,
+            "act": self._acts[self.act.data],
+            "amount": self.amount.data,
+            "mode": self.payment_mode.data,
+        }
 
 
 class MonthForm(FrenchForm):

@@ -80,6 +80,13 @@ class RecordItem(BaseModel):
         table_name = "record_item"
         indexes = ((("patient", "kind"), False),)
 
+    @classmethod
+    def of_patient(cls, patient):
+        return cls.select().where(cls.patient == patient.id).order_by(cls.id)
+
+    def latest_version(self) -> "RecordItemVersion":
+        return self.versions.order_by(RecordItemVersion.number.desc()).first()
+
 
 class RecordItemVersion(BaseModel):
     """A correction is a new version; older versions stay readable (D5, I4)."""
@@ -98,6 +105,16 @@ class RecordItemVersion(BaseModel):
     class Meta:
         table_name = "record_item_version"
         indexes = ((("item", "number"), True),)
+
+    @classmethod
+    def of_patient(cls, patient):
+        """Every version of every item of the patient's record, oldest first."""
+        return (
+            cls.select(cls, RecordItem)
+            .join(RecordItem)
+            .where(RecordItem.patient == patient.id)
+            .order_by(cls.number)
+        )
 
 
 class LifestyleConsent(BaseModel):
@@ -127,6 +144,11 @@ class CareSession(BaseModel):
         table_name = "care_session"
         indexes = ((("patient", "session_date"), False),)
 
+    @classmethod
+    def of_patient(cls, patient):
+        """The patient's sessions, the latest first."""
+        return cls.select().where(cls.patient == patient.id).order_by(cls.session_date.desc())
+
 
 class SessionAct(BaseModel):
     session = ForeignKeyField(CareSession, backref="acts", on_delete="CASCADE")
@@ -154,6 +176,11 @@ class CareSheet(BaseModel):
     class Meta:
         table_name = "care_sheet"
 
+    @classmethod
+    def of_patient(cls, patient):
+        """The patient's care-sheet copies, the latest first."""
+        return cls.select().where(cls.patient == patient.id).order_by(cls.created_at.desc())
+
 
 class Receipt(BaseModel):
     """A line of the receipts journal (P5): kept 6 years, no care content."""
@@ -173,6 +200,20 @@ class Receipt(BaseModel):
 
     class Meta:
         table_name = "receipt"
+
+    @classmethod
+    def of_patient(cls, patient):
+        """The patient's lines of the journal, the latest first."""
+        return cls.select().where(cls.patient == patient.id).order_by(cls.received_on.desc())
+
+    @classmethod
+    def between(cls, first, last):
+        """The journal from `first` to `last` included, in the order received."""
+        return (
+            cls.select()
+            .where((cls.received_on >= first) & (cls.received_on <= last))
+            .order_by(cls.received_on, cls.id)
+        )
 
 
 class BreakGlass(BaseModel):

@@ -13,23 +13,13 @@ from cabinet.security import declare
 bp = Blueprint("rights", __name__)
 declare(bp, "rights.register")
 
-from cabinet.rights import views, views_access  # noqa: E402,F401
+from cabinet.rights import services, views, views_access  # noqa: E402,F401
 
 
 def patient_panel(patient, user):
     """The rights section of a patient page: the patient's requests, and for the admin the
     answers from the administrative part."""
-    from cabinet.rights import services
-    from cabinet.rights.models import KINDS, STATUSES
-    from cabinet.security import has_permission
-
-    refusal = services.erasure_refusal(patient) if has_permission(user, "rights.answer") else None
-    return {
-        "erasure_refusal": refusal,
-        "requests": list(services.for_patient(patient)),
-        "kinds": KINDS,
-        "statuses": STATUSES,
-    }
+    return services.patient_panel(user, patient)
 
 
 def preferences_panel(patient, user):

@@ -41,3 +41,13 @@ def urgency(due_on: datetime.date, today: datetime.date) -> str:
     if due_on - today <= SOON:
         return "soon"
     return "ok"
+
+
+def too_early(earliest_on: datetime.date | None, day: datetime.date) -> str | None:
+    """Why the medical record cannot be communicated on `day` yet (48 hours), or None."""
+    if earliest_on and day < earliest_on:
+        return (
+            "Le dossier médical ne peut être communiqué qu'après un délai de "
+            f"48 heures, soit à partir du {earliest_on:%d/%m/%Y}."
+        )
+    return None

@@ -19,6 +19,24 @@ class RequestForm(FrenchForm):
     old_information = BooleanField("Informations médicales de plus de 5 ans (délai de 2 mois)")
     patient_ref = StringField(validators=[Optional(), Length(max=40)])
 
+    def __init__(self, patient_ref: str = "", **kwargs):
+        super().__init__(**kwargs)
+        if not self.is_submitted():
+            # A new request: received today, attached to the file it was opened from.
+            self.received_on.data = datetime.date.today()
+            self.patient_ref.data = patient_ref
+
+    def cleaned(self) -> dict:
+        """The request as `services.create_request` takes it."""
+        return {
+            "requester": self.requester.data.strip(),
+            "kind": self.kind.data,
+            "received_on": self.received_on.data,
+            "identity_checked": self.identity_checked.data,
+            "old_information": self.old_information.data,
+            "patient_ref": self.patient_ref.data or "",
+        }
+
     def validate_received_on(self, field):
         if field.data and field.data > datetime.date.today():
             raise ValidationError("La date de réception ne peut pas être dans le futur.")

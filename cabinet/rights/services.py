@@ -1,31 +1,33 @@
-"""Patients' rights (I3–I8): requests and deadlines, the encrypted access export, erasure
-where the law allows it, restriction, objection."""
+"""Patients' rights (I3–I8): the register of requests and their deadlines, erasure where
+the law allows it, restriction, objection. Copies of the file are in access.py."""
 
 import datetime
-import io
-import json
-import secrets
 
-import pyzipper
-
-from cabinet.audit import services as audit_services
+from cabinet.appointments.models import Appointment
 from cabinet.audit import trace
-from cabinet.audit.actions import label
-from cabinet.audit.models import Trace
 from cabinet.db import database, utcnow
 from cabinet.patients.models import Patient
-from cabinet.retention import documents
-from cabinet.rights.deadlines import deadlines, urgency
-from cabinet.rights.models import KINDS, RightsRequest
-
-EXPORT_SCHEMA_VERSION = 2
+from cabinet.patients.services import ensure_writable
+from cabinet.records import services as records
+from cabinet.records.models import Receipt
+from cabinet.rights.deadlines import deadlines, too_early, urgency
+from cabinet.rights.models import KINDS, STATUSES, RightsRequest
+from cabinet.security import has_permission
 
 
 class RightsRefused(Exception):
     """A French message: why the request cannot be carried out as asked."""
 
 
+def today() -> datetime.date:
+    return datetime.date.today()
+
+
 # Register of requests (I8) ---------------------------------------------------------------
+
+
+def get_request_or_404(ref: str) -> RightsRequest:
+    return RightsRequest.get_or_404(RightsRequest.ref == ref)
 
 
 def create_request(
@@ -65,13 +67,13 @@ def close_request(actor, request: RightsRequest, status: str, answer: str) -> No
     if status not in ("answered", "refused"):
         raise RightsRefused("Statut inconnu.")
     if request.kind == "medical_access" and status == "answered":
-        too_early = _too_early(request, _today())
-        if too_early:
-            raise RightsRefused(too_early)
+        refusal = too_early(request.earliest_on, today())
+        if refusal:
+            raise RightsRefused(refusal)
     if not request.identity_checked:
         raise RightsRefused("Vérifiez d'abord l'identité du demandeur.")
     with database.atomic():
-        RightsRequest.update(status=status, answer=answer[:2000], answered_on=_today()).where(
+        RightsRequest.update(status=status, answer=answer[:2000], answered_on=today()).where(
             RightsRequest.id == request.id
         ).execute()
         trace(
@@ -96,25 +98,18 @@ def confirm_identity(actor, request: RightsRequest) -> None:
         )
 
 
-def _today() -> datetime.date:
-    return datetime.date.today()
+def register(day: datetime.date) -> list[tuple[RightsRequest, str]]:
+    """Every request with its urgency ("done" once closed), the open ones first."""
+    rows = RightsRequest.select().order_by(RightsRequest.status.desc(), RightsRequest.due_on)
+    return [(r, urgency(r.due_on, day) if r.status == "open" else "done") for r in rows]
 
 
-def _too_early(request: RightsRequest, day: datetime.date) -> str | None:
-    if request.earliest_on and day < request.earliest_on:
-        return (
-            "Le dossier médical ne peut être communiqué qu'après un délai de "
-            f"48 heures, soit à partir du {request.earliest_on:%d/%m/%Y}."
-        )
-    return None
-
-
-def pending(today: datetime.date):
+def pending(day: datetime.date):
     """Open requests with their urgency, the most urgent first (home page)."""
     rows = (
         RightsRequest.select().where(RightsRequest.status == "open").order_by(RightsRequest.due_on)
     )
-    return [(row, urgency(row.due_on, today)) for row in rows]
+    return [(row, urgency(row.due_on, day)) for row in rows]
 
 
 def for_patient(patient: Patient):
@@ -126,203 +121,23 @@ def for_patient(patient: Patient):
     )
 
 
-# Access and portability (I3, P6) -----------------------------------------------------------
-#
-# The administrative part (identity, contact, rectifications, appointments, payments, the
-# report of accesses) is answered by the data controller at once. The medical part is only
-# ever released by a practitioner, from a registered medical-record request, once its legal
-# delay has passed (art. L1111-7 CSP), within the care team or under break-glass (A1, A2).
-
-ADMINISTRATIVE = "administrative"
-COMPLETE = "complete"
-# How a copy is described in its trace (the journal and the patient's access report).
-PART_DETAIL = {
-    ADMINISTRATIVE: "partie administrative",
-    COMPLETE: "dossier complet, partie médicale comprise",
-}
-NOT_IN_CARE_TEAM = (
-    "Vous ne suivez pas ce patient : seul un praticien de son équipe de soins, ou un "
-    "accès exceptionnel motivé, peut communiquer son dossier médical."
-)
-MEDICAL_TABLES = (
-    "record_item",
-    "record_item_version",
-    "lifestyle_consent",
-    "care_session",
-    "session_act",
-    "care_sheet",
-    "care_assignment",
-)
-
-
-def whole_file(patient: Patient, part: str) -> dict:
-    """What the practice holds about the patient — the administrative part, or the complete
-    file with the medical part — plus the report of accesses."""
-    from cabinet.records.models import Receipt
-
-    if part not in (ADMINISTRATIVE, COMPLETE):
-        raise ValueError(part)
-    document = documents.dump_many([patient.id])[patient.id]
-    if part == ADMINISTRATIVE:
-        for name in MEDICAL_TABLES:
-            del document[name]
-    document["receipt"] = [
-        {
-            "received_on": r.received_on.isoformat(),
-            "act_codes": r.act_codes,
-            "amount": str(r.amount),
-            "payment_mode": r.payment_mode,
-        }
-        for r in Receipt.select().where(Receipt.patient == patient.id).order_by(Receipt.received_on)
-    ]
-    document["access_report"] = [
-        {
-            "at": t.at.isoformat(timespec="seconds") + "Z",
-            "who": t.actor_name,
-            "role": t.role,
-            "what": label(t.action),
-        }
-        for t in audit_services.patient_accesses(patient.ref, None, None)
-    ]
+def patient_panel(user, patient: Patient) -> dict:
+    """The rights section of the patient page; why erasure is impossible only for the admin,
+    who decides it."""
+    refusal = erasure_refusal(patient) if has_permission(user, "rights.answer") else None
     return {
-        "schema": "cabinet-export",
-        "version": EXPORT_SCHEMA_VERSION,
-        "part": part,
-        "generated_at": utcnow().isoformat(timespec="seconds") + "Z",
-        "patient_ref": patient.ref,
-        "file": document,
+        "erasure_refusal": refusal,
+        "requests": list(for_patient(patient)),
+        "kinds": KINDS,
+        "statuses": STATUSES,
     }
 
 
-def new_password() -> str:
-    """Five groups of four characters: 99 bits, easy to dictate on the phone."""
-    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-    raw = "".join(secrets.choice(alphabet) for _ in range(20))
-    return "-".join(raw[i : i + 4] for i in range(0, 20, 4))
-
-
-def _zip(document: dict, password: str) -> bytes:
-    body = json.dumps(document, ensure_ascii=False, indent=2).encode()
-    buffer = io.BytesIO()
-    with pyzipper.AESZipFile(
-        buffer, "w", compression=pyzipper.ZIP_DEFLATED, encryption=pyzipper.WZ_AES
-    ) as archive:
-        archive.setpassword(password.encode())
-        archive.setencryption(pyzipper.WZ_AES, nbits=256)
-        archive.writestr("dossier.json", body)
-        archive.writestr(
-            "LISEZMOI.txt",
-            "Export de votre dossier (format JSON). "
-            "Schéma : voir la documentation du logiciel (export-schema.json).\n",
-        )
-    return buffer.getvalue()
-
-
-def print_administrative(actor, patient: Patient) -> dict:
-    """The administrative part, printable at once (no care content); traced."""
-    trace(
-        actor,
-        "rights.access_print",
-        patient=patient,
-        target="patient",
-        detail=PART_DETAIL[ADMINISTRATIVE],
-    )
-    return whole_file(patient, ADMINISTRATIVE)
-
-
-def export_administrative(actor, patient: Patient, password: str) -> bytes:
-    """The administrative part as JSON inside an AES-256 encrypted ZIP (P6); traced."""
-    data = _zip(whole_file(patient, ADMINISTRATIVE), password)
-    trace(
-        actor,
-        "rights.access_export",
-        patient=patient,
-        target="patient",
-        detail=f"{PART_DETAIL[ADMINISTRATIVE]}, archive chiffrée AES-256",
-    )
-    return data
-
-
-def release_refusal(user, request: RightsRequest) -> tuple[Patient | None, str | None]:
-    """(patient, None) when this practitioner may release the medical part of this request
-    now, else (patient or None, the French reason)."""
-    from cabinet.records.services import access_basis
-
-    if request.kind != "medical_access":
-        return None, "Seule une demande d'accès au dossier médical ouvre la partie médicale."
-    if request.status != "open":
-        return None, "Cette demande est close : enregistrez une nouvelle demande."
-    patient = (
-        Patient.get_or_none(Patient.ref == request.patient_ref) if request.patient_ref else None
-    )
-    if patient is None:
-        return None, "Aucun dossier de la base active n'est rattaché à cette demande."
-    if not request.identity_checked:
-        return patient, "Vérifiez d'abord l'identité du demandeur."
-    too_early = _too_early(request, _today())
-    if too_early:
-        return patient, too_early
-    if access_basis(user, patient) is None:
-        return patient, NOT_IN_CARE_TEAM
-    return patient, None
-
-
-def check_release(actor, request: RightsRequest) -> Patient:
-    """The patient, or RightsRefused when the release is not allowed now: the refusal is
-    traced, nothing else is written. Called again by every step that hands data over."""
-    patient, refusal = release_refusal(actor, request)
-    if refusal:
-        trace(
-            actor,
-            "rights.release_refused",
-            patient=patient or request.patient_ref or None,
-            target=f"rights_request:{request.ref}",
-            detail=refusal[:120],
-            outcome="refused",
-        )
-        raise RightsRefused(refusal)
-    return patient
-
-
-def print_release(actor, request: RightsRequest) -> tuple[Patient, dict]:
-    """The complete file, printed from the request by a practitioner; traced."""
-    patient = check_release(actor, request)
-    trace(
-        actor,
-        "rights.access_print",
-        patient=patient,
-        target=f"rights_request:{request.ref}",
-        detail=PART_DETAIL[COMPLETE],
-    )
-    return patient, whole_file(patient, COMPLETE)
-
-
-def export_release(actor, request: RightsRequest, password: str) -> bytes:
-    """The complete file in an AES-256 ZIP, from the request; checked again here, whatever
-    led to the download, and traced."""
-    patient = check_release(actor, request)
-    data = _zip(whole_file(patient, COMPLETE), password)
-    trace(
-        actor,
-        "rights.access_export",
-        patient=patient,
-        target=f"rights_request:{request.ref}",
-        detail=f"{PART_DETAIL[COMPLETE]}, archive chiffrée AES-256",
-    )
-    return data
-
-
-def releases(request: RightsRequest):
-    """Prints and exports made from this request (who, when), oldest first."""
-    return (
-        Trace.select()
-        .where(
-            Trace.action.in_(["rights.access_print", "rights.access_export"])
-            & (Trace.target == f"rights_request:{request.ref}")
-            & (Trace.outcome == "ok")
-        )
-        .order_by(Trace.seq)
-    )
+def linked_patient(request: RightsRequest) -> Patient | None:
+    """The file the request is about, if it is in the active base."""
+    if not request.patient_ref:
+        return None
+    return Patient.get_or_none(Patient.ref == request.patient_ref)
 
 
 # Erasure (I5) -----------------------------------------------------------------------------
@@ -330,15 +145,10 @@ def releases(request: RightsRequest):
 
 def erasure_refusal(patient: Patient) -> str | None:
     """Why the file cannot be erased, or None when it can (never cared for)."""
-    from cabinet.appointments.models import Appointment
-    from cabinet.records.models import CareSession, CareSheet, Receipt, RecordItem
-
     if patient.restricted_at is not None:
         return "Le dossier est gelé (limitation en cours)."
     cared = (
-        CareSession.select().where(CareSession.patient == patient.id).exists()
-        or RecordItem.select().where(RecordItem.patient == patient.id).exists()
-        or CareSheet.select().where(CareSheet.patient == patient.id).exists()
+        records.has_care(patient)
         or Appointment.select()
         .where((Appointment.patient == patient.id) & (Appointment.status == "honoured"))
         .exists()
@@ -350,7 +160,7 @@ def erasure_refusal(patient: Patient) -> str | None:
             "Les informations non obligatoires (habitudes de vie, préférences de rappel) "
             "peuvent être effacées."
         )
-    if Receipt.select().where(Receipt.patient == patient.id).exists():
+    if Receipt.of_patient(patient).exists():
         return "Des paiements sont inscrits au journal des recettes, qui doit être conservé 6 ans."
     return None
 
@@ -377,16 +187,8 @@ def erase(actor, patient: Patient) -> None:
 
 def erase_optional(actor, patient: Patient) -> int:
     """Erase what the law does not oblige us to keep: lifestyle items and the agreement."""
-    from cabinet.records.models import LifestyleConsent, RecordItem
-
     with database.atomic():
-        removed = 0
-        for item in RecordItem.select().where(
-            (RecordItem.patient == patient.id) & (RecordItem.kind == "lifestyle")
-        ):
-            item.delete_instance(recursive=True)
-            removed += 1
-        LifestyleConsent.delete().where(LifestyleConsent.patient == patient.id).execute()
+        removed = records.erase_lifestyle(patient)
         Patient.update(objects_to_reminders=True).where(Patient.id == patient.id).execute()
         trace(
             actor,
@@ -418,6 +220,9 @@ def lift_restriction(actor, patient: Patient) -> None:
 
 
 def set_objections(actor, patient: Patient, reminders: bool, sharing: bool) -> None:
+    """Objection to reminders and to sharing within the practice; PatientRestricted while
+    the file is frozen (I6)."""
+    ensure_writable(patient)
     with database.atomic():
         Patient.update(objects_to_reminders=reminders, objects_to_sharing=sharing).where(
             Patient.id == patient.id

@@ -1,0 +1,59 @@
+"""What the home page tells each signed-in user today, per permission: the practice's
+security warnings, accesses to her patients' records and newcomers to their care teams
+(A2), rights requests falling due (I8), a failed retention night (R8)."""
+
+import datetime
+
+from cabinet import settings
+from cabinet.audit import trace
+from cabinet.db import utcnow
+from cabinet.patients import care_team
+from cabinet.records import scope
+from cabinet.retention import jobs as retention_jobs
+from cabinet.rights import services as rights
+from cabinet.security import has_permission
+
+NOTICE_DAYS = 30  # how long a break-glass access or a team newcomer stays on the home page
+NOTICE_LIMIT = 20
+SECOND_FACTOR_WARNING = (
+    "Le rôle secrétaire est dispensé du second facteur : le référentiel demande une "
+    "authentification forte pour tout accès aux données de santé."
+)
+
+
+def _warnings() -> list[str]:
+    return [SECOND_FACTOR_WARNING] if settings.get("secretary_second_factor_exempt") else []
+
+
+def _care_notices(user) -> tuple[list, list]:
+    """Break-glass accesses to my patients and who joined their teams (traced when shown)."""
+    since = utcnow() - datetime.timedelta(days=NOTICE_DAYS)
+    accesses = list(scope.break_glass_on_my_patients(user, since).limit(NOTICE_LIMIT))
+    joins = list(care_team.joined_my_patients(user, since).limit(NOTICE_LIMIT))
+    if accesses or joins:
+        trace(
+            user,
+            "patient.list",
+            target="break_glass_notices",
+            detail=f"{len(accesses)} accès exceptionnel(s) et {len(joins)} entrée(s) dans "
+            "l'équipe de soins signalés",
+        )
+    return accesses, joins
+
+
+def _due_requests(today: datetime.date) -> list:
+    return [(row, state) for row, state in rights.pending(today) if state in ("overdue", "soon")]
+
+
+def home_page(user, today: datetime.date) -> dict:
+    """The home page's data: each part only for the permission it needs."""
+    accesses, joins = _care_notices(user) if has_permission(user, "record.read") else ([], [])
+    return {
+        "warnings": _warnings(),
+        "accesses": accesses,
+        "joins": joins,
+        "requests": _due_requests(today) if has_permission(user, "rights.register") else [],
+        "failed_run": (
+            retention_jobs.unresolved_failure() if has_permission(user, "settings.manage") else None
+        ),
+    }
