@@ -44,22 +44,6 @@ def book_series(
     )
 
 
-def insert_appointment(practitioner, patient, kind, start: datetime.datetime, **extra):
-    """Half an hour written straight into the table, past the booking rules (which refuse a
-    date gone by, for one)."""
-    from cabinet.appointments.models import Appointment
-
-    return Appointment.create(
-        practitioner=practitioner,
-        patient=patient,
-        appointment_type=kind,
-        starts_at=start,
-        ends_at=start + datetime.timedelta(minutes=30),
-        created_by=practitioner.id,
-        **extra,
-    )
-
-
 def appointment_count(app) -> int:
     from cabinet.appointments.models import Appointment
 

@@ -36,15 +36,25 @@ def record_care(app, doctor, patient, allergy: str, day=None, allergy_note="", *
         )
 
 
+def new_appointment(
+    patient, practitioner, starts_at, kind="Séance", created_by=None, **fields
+) -> Appointment:
+    """Half an hour written straight into the agenda, past the booking rules (which refuse a
+    date gone by, for one). `kind` is a type or its name; inside an app context."""
+    if isinstance(kind, str):
+        kind = AppointmentType.get(AppointmentType.name == kind)
+    return Appointment.create(
+        practitioner=practitioner,
+        patient=patient,
+        appointment_type=kind,
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(minutes=30),
+        created_by=(created_by or practitioner).id,
+        **fields,
+    )
+
+
 def appointment(app, patient, practitioner, starts_at, created_by, **fields) -> Appointment:
     """A 30-minute "Séance" written straight into the agenda (no booking rule is run)."""
     with app.app_context():
-        return Appointment.create(
-            practitioner=practitioner,
-            patient=patient,
-            appointment_type=AppointmentType.get(AppointmentType.name == "Séance"),
-            starts_at=starts_at,
-            ends_at=starts_at + datetime.timedelta(minutes=30),
-            created_by=created_by.id,
-            **fields,
-        )
+        return new_appointment(patient, practitioner, starts_at, created_by=created_by, **fields)

@@ -7,18 +7,11 @@ import datetime
 
 import pytest
 
+from tests.care import new_appointment
 from tests.conftest import login, traces
 
 SENTINEL = "SENTINELLE-EQUIPE-41c9"
 DAY = datetime.date.today() + datetime.timedelta(days=9)
-
-
-@pytest.fixture
-def kinds(app):
-    from cabinet.appointments.models import AppointmentType
-
-    with app.app_context():
-        return {t.name: t for t in AppointmentType.select()}
 
 
 @pytest.fixture
@@ -165,19 +158,11 @@ def test_a_cancelled_or_past_appointment_opens_nothing_by_itself(
 ):
     """Appointments written straight into the table (an import, an old bug) give no access:
     only the care team does."""
-    from cabinet.appointments.models import Appointment
 
     locum = user("locum")
     start = datetime.datetime.combine(DAY, datetime.time(9))
     with app.app_context():
-        Appointment.create(
-            practitioner=locum,
-            patient=followed,
-            appointment_type=kinds["Séance"],
-            starts_at=start,
-            ends_at=start + datetime.timedelta(minutes=30),
-            created_by=locum.id,
-        )
+        new_appointment(followed, locum, start)
     response = role_client("locum").get(f"/soins/{followed.ref}")
     assert response.status_code == 302 and "acces-exceptionnel" in response.headers["Location"]
 
@@ -228,7 +213,6 @@ def test_care_recorded_under_break_glass_joins_the_team_with_its_reason(
 
 def test_migration_keeps_the_access_existing_appointments_gave(app, user, make_patient, kinds):
     """0009: a practitioner booked before the change stays in the team (nobody loses access)."""
-    from cabinet.appointments.models import Appointment
     from cabinet.db import database
     from cabinet.patients.models import CareAssignment
 
@@ -236,14 +220,7 @@ def test_migration_keeps_the_access_existing_appointments_gave(app, user, make_p
     doctor = user("practitioner")
     start = datetime.datetime.combine(DAY, datetime.time(9))
     with app.app_context():
-        Appointment.create(
-            practitioner=doctor,
-            patient=patient,
-            appointment_type=kinds["Séance"],
-            starts_at=start,
-            ends_at=start + datetime.timedelta(minutes=30),
-            created_by=doctor.id,
-        )
+        new_appointment(patient, doctor, start)
         from importlib import import_module
 
         migration = import_module("migrations.0009_care_team")

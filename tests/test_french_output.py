@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.care import new_appointment
 from tests.conftest import login
 
 ISO_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:")
@@ -41,7 +42,6 @@ def assert_readable(text: str, where: str, refs=()) -> None:
 def practice(app, user, make_patient):
     """A patient with a home visit, a record, a session, a rights request, a rectification;
     another patient archived by a real retention run; account and setting changes."""
-    from cabinet.appointments.models import Appointment, AppointmentType
     from cabinet.patients.models import CareAssignment, Patient
     from cabinet.patients.services import update_patient
     from cabinet.records import services as records
@@ -74,25 +74,9 @@ def practice(app, user, make_patient):
             note="Bonne séance",
             paid_mode="card",
         )
-        visit = Appointment.create(
-            practitioner=doctor,
-            patient=patient,
-            appointment_type=AppointmentType.get(AppointmentType.name == "Séance"),
-            starts_at=VISIT,
-            ends_at=VISIT + datetime.timedelta(minutes=30),
-            location="home",
-            created_by=doctor.id,
-        )
+        visit = new_appointment(patient, doctor, VISIT, location="home")
         long_ago = datetime.datetime(2014, 12, 1, 9, 0)  # 10:00 in Paris (winter time)
-        Appointment.create(
-            practitioner=doctor,
-            patient=old,
-            appointment_type=visit.appointment_type,
-            starts_at=long_ago,
-            ends_at=long_ago + datetime.timedelta(minutes=30),
-            status="honoured",
-            created_by=doctor.id,
-        )
+        new_appointment(old, doctor, long_ago, kind=visit.appointment_type, status="honoured")
         data = {f: getattr(patient, f) for f in ("birth_name", "first_names", "birth_date")}
         update_patient(patient, {**patient.__data__, **data, "city": "Lyon"}, admin)
         request = rights.create_request(

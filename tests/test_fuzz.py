@@ -16,6 +16,8 @@ from urllib.parse import quote
 import pytest
 from werkzeug.datastructures import ImmutableMultiDict
 
+from tests.care import new_appointment
+
 EDGE_VALUES = [
     str(2**63),
     str(2**64 + 1),
@@ -76,7 +78,7 @@ def fuzz_app(app):
 @pytest.fixture
 def ordinary(app, user, make_patient):
     """Real objects for path arguments, and an ordinary value for every parameter name."""
-    from cabinet.appointments.models import Appointment, AppointmentType
+    from cabinet.appointments.models import AppointmentType
     from cabinet.patients.models import CareAssignment
     from cabinet.records import services
     from cabinet.records.models import Act
@@ -89,14 +91,7 @@ def ordinary(app, user, make_patient):
         item = services.add_item(doctor, patient, "allergy", "Pollen")
         kind = AppointmentType.get(AppointmentType.name == "Séance")
         start = datetime.datetime.combine(today, datetime.time(9))
-        appointment = Appointment.create(
-            practitioner=doctor,
-            patient=patient,
-            appointment_type=kind,
-            starts_at=start,
-            ends_at=start + datetime.timedelta(minutes=30),
-            created_by=doctor.id,
-        )
+        appointment = new_appointment(patient, doctor, start, kind=kind)
         act = Act.get(Act.code == "AMK 8")
     day, month = today.isoformat(), f"{today:%Y-%m}"
     path = {

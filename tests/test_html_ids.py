@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from tests.care import new_appointment
 from tests.test_access import ROLES, SESSION_ENDING, _requests
 
 
@@ -40,7 +41,7 @@ def real_values(app, user, make_patient):
     """Every URL argument pointing at a real object, so each page renders in full: a
     patient cared for by the practitioner, with a care record, a session, an appointment,
     a rights request, the locum's account, opening hours and absences."""
-    from cabinet.appointments.models import Absence, Appointment, AppointmentType, OpeningHours
+    from cabinet.appointments.models import Absence, OpeningHours
     from cabinet.patients.models import CareAssignment
     from cabinet.records import services
     from cabinet.records.models import Act
@@ -56,14 +57,7 @@ def real_values(app, user, make_patient):
             doctor, patient, today, [(Act.get(Act.code == "AMK 8"), 1)], note="Séance"
         )
         start = datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time(9))
-        appointment = Appointment.create(
-            practitioner=doctor,
-            patient=patient,
-            appointment_type=AppointmentType.get(AppointmentType.name == "Séance"),
-            starts_at=start,
-            ends_at=start + datetime.timedelta(minutes=30),
-            created_by=doctor.id,
-        )
+        appointment = new_appointment(patient, doctor, start)
         request = RightsRequest.create(
             patient_ref=patient.ref,
             requester="Le patient",

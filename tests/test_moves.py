@@ -12,8 +12,8 @@ from tests.appointment_helpers import (
     book_series,
     booking,
     first_monday,
-    insert_appointment,
 )
+from tests.care import new_appointment
 
 
 def test_moving_one_occurrence_leaves_the_others_intact(app, ctx, user, make_patient, kinds):
@@ -57,7 +57,7 @@ def test_this_and_following_keeps_local_time_across_dst(app, ctx, user, make_pat
         )
         for day in schedule.series_dates(datetime.date(2026, 3, 16), {MONDAY}, 4):
             start = schedule.to_utc(day, datetime.time(18))
-            insert_appointment(doctor, patient, kinds["Séance"], start, series=series)
+            new_appointment(patient, doctor, start, series=series)
     occurrences = list(series.appointments.order_by(Appointment.starts_at))
     second = occurrences[1]  # Monday 23 March, before the change
     services.move(
@@ -106,7 +106,7 @@ def test_honoured_updates_last_care_and_the_future_cannot_be_marked(
     patient, doctor = make_patient(), user("practitioner")
     past = datetime.datetime(2026, 1, 5, 9)
     with app.app_context():
-        done = insert_appointment(doctor, patient, kinds["Séance"], past)
+        done = new_appointment(patient, doctor, past)
     services.mark(done, "honoured", doctor)
     assert Patient.get_by_id(patient.id).last_care_at == past
     future = services.book(booking(doctor, patient, kinds["Séance"], FUTURE, 9), doctor)

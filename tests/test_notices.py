@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from tests.care import new_appointment
 from tests.conftest import traces
 
 PRACTICE = {
@@ -93,14 +94,8 @@ def test_printing_is_recorded_and_a_leaflet_on_the_home_visit(
 
     with app.app_context():
         start = datetime.datetime(2027, 2, 1, 9)
-        visit = Appointment.create(
-            practitioner=user("practitioner"),
-            patient=make_patient(),
-            appointment_type=AppointmentType.get(),
-            starts_at=start,
-            ends_at=start + datetime.timedelta(minutes=30),
-            location="home",
-            created_by=user("practitioner").id,
+        visit = new_appointment(
+            make_patient(), user("practitioner"), start, kind=AppointmentType.get(), location="home"
         )
     response = practitioner_client.post("/information/imprimer/leaflet", data={"rdv": visit.ref})
     assert response.headers["Location"].startswith("/information/depliant?imprimer=1")

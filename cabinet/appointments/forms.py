@@ -28,7 +28,7 @@ from cabinet import dates
 from cabinet.appointments.models import ABSENCE_KINDS, CANCEL_REASONS, LOCATIONS
 from cabinet.appointments.schedule import WEEKDAYS
 from cabinet.forms import DateField, FrenchForm, choices
-from cabinet.patients import care_team
+from cabinet.patients.forms import care_team_note, care_team_reason
 
 NOTE_HELP = (
     "Note administrative, 140 caractères au plus (ex. « sonner deux fois »). "
@@ -72,14 +72,8 @@ class _TakingOn(FrenchForm):
     """Asked when a practitioner books herself a patient followed by colleagues: taking the
     patient on opens the care record, so the reason is stated and traced (A2)."""
 
-    team_reason = SelectField(
-        "Motif de la prise en charge",
-        choices=choices([("", "— Choisir —")] + list(care_team.REASONS.items())),
-        validators=[Optional()],
-    )
-    team_note = StringField(
-        "Précision (facultatif)", validators=[Optional(), Length(max=200)], filters=[_clean]
-    )
+    team_reason = care_team_reason("Motif de la prise en charge")
+    team_note = care_team_note()
 
 
 class _Booking(_Place, _TakingOn):

@@ -11,24 +11,28 @@ import hmac
 import json
 
 GENESIS = "0" * 64
+# What a trace holds, in order; every field but the seal is sealed.
+SEALED_FIELDS = (
+    "seq",
+    "at",
+    "actor_id",
+    "actor_name",
+    "role",
+    "action",
+    "patient_ref",
+    "target",
+    "detail",
+    "client_address",
+    "outcome",
+)
+FIELDS = (*SEALED_FIELDS, "seal")
 TEXT_FIELDS = ("actor_name", "role", "action", "target", "detail", "client_address", "outcome")
 
 
 def canonical(row: dict) -> bytes:
     """A stable byte form of the traced fields (the seal itself excluded)."""
-    fields = {
-        "seq": row["seq"],
-        "at": row["at"].isoformat(timespec="microseconds"),
-        "actor_id": row["actor_id"],
-        "actor_name": row["actor_name"],
-        "role": row["role"],
-        "action": row["action"],
-        "patient_ref": row["patient_ref"],
-        "target": row["target"],
-        "detail": row["detail"],
-        "client_address": row["client_address"],
-        "outcome": row["outcome"],
-    }
+    fields = {name: row[name] for name in SEALED_FIELDS}
+    fields["at"] = row["at"].isoformat(timespec="microseconds")
     return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 

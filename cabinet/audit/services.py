@@ -8,7 +8,7 @@ from peewee import fn
 
 from cabinet import csvsafe
 from cabinet.audit.actions import ACTIONS, label
-from cabinet.audit.chain import GENESIS, seal
+from cabinet.audit.chain import FIELDS, GENESIS, seal
 from cabinet.audit.models import Trace, TraceCheckpoint
 from cabinet.db import database, utcnow
 
@@ -190,21 +190,15 @@ def patient_accesses(patient_ref: str, start, end):
     return query.order_by(Trace.seq)
 
 
-CSV_COLUMNS = [
-    "seq",
-    "at",
-    "actor_id",
-    "actor_name",
-    "role",
-    "action",
-    "label",
-    "patient_ref",
-    "target",
-    "detail",
-    "client_address",
-    "outcome",
-    "seal",
-]
+# The stored fields as they are, with the action's French label beside its code.
+CSV_COLUMNS = [*FIELDS[:6], "label", *FIELDS[6:]]
+
+
+def _csv_value(row, name: str):
+    value = getattr(row, name)
+    if name == "at":
+        return value.isoformat(timespec="seconds") + "Z"
+    return "" if value is None else value
 
 
 def csv_lines(rows):
@@ -217,19 +211,9 @@ def csv_lines(rows):
     for row in rows:
         writer.writerow(
             [
-                row.seq,
-                row.at.isoformat(timespec="seconds") + "Z",
-                row.actor_id or "",
-                row.actor_name,
-                row.role,
-                row.action,
+                *(_csv_value(row, name) for name in FIELDS[:6]),
                 label(row.action),
-                row.patient_ref or "",
-                row.target,
-                row.detail,
-                row.client_address,
-                row.outcome,
-                row.seal,
+                *(_csv_value(row, name) for name in FIELDS[6:]),
             ]
         )
         yield buffer.getvalue()

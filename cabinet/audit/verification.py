@@ -7,25 +7,11 @@ must reach `chain.damage` and be named with its entry, not fail while being conv
 
 import datetime
 
-from cabinet.audit.chain import ChainBroken, verify
+from cabinet.audit.chain import FIELDS, ChainBroken, verify
 from cabinet.audit.models import Trace, TraceCheckpoint
 from cabinet.db import database
 
 __all__ = ["ChainBroken", "verify_all"]
-FIELDS = (
-    "seq",
-    "at",
-    "actor_id",
-    "actor_name",
-    "role",
-    "action",
-    "patient_ref",
-    "target",
-    "detail",
-    "client_address",
-    "outcome",
-    "seal",
-)
 
 
 def _timestamp(value):

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from cabinet import settings
 from cabinet.forms import DateField, FrenchForm, choices
+from cabinet.patients import care_team
 from cabinet.patients.identity import IDENTITY_STATUSES, OID_BY_KIND, clean_nir, nir_problem
 from cabinet.patients.models import SEXES
 
@@ -175,3 +176,22 @@ class PeriodForm(FrenchForm):
     def validate_end(self, field):
         if field.data and self.start.data and field.data < self.start.data:
             raise ValidationError("La fin de la période précède son début.")
+
+
+def care_team_reason(label: str, required: str | None = None) -> SelectField:
+    """Why a practitioner outside the care team opens the record or takes the patient on
+    (A2): one list, for break-glass and for a booking."""
+    validators = [DataRequired(required)] if required else [Optional()]
+    return SelectField(
+        label,
+        choices=choices([("", "— Choisir —")] + list(care_team.REASONS.items())),
+        validators=validators,
+    )
+
+
+def care_team_note() -> StringField:
+    return StringField(
+        "Précision (facultatif)",
+        validators=[Optional(), Length(max=200)],
+        filters=[lambda value: " ".join((value or "").split())],
+    )

@@ -21,7 +21,7 @@ from wtforms.validators import (
 from cabinet import dates
 from cabinet.formatting import euros
 from cabinet.forms import DateField, FrenchForm, choices
-from cabinet.patients import care_team
+from cabinet.patients.forms import care_team_note, care_team_reason
 from cabinet.records.models import ITEM_KINDS, MEASUREMENT_UNITS, PAYMENT_MODES
 
 REMINDER = (
@@ -146,14 +146,8 @@ class SessionForm(FrenchForm):
 
 
 class BreakGlassForm(FrenchForm):
-    reason = SelectField(
-        "Motif",
-        choices=choices([("", "— Choisir —")] + list(care_team.REASONS.items())),
-        validators=[DataRequired("Choisissez un motif : l'accès est tracé et signalé.")],
-    )
-    note = StringField(
-        "Précision (facultatif)", validators=[Optional(), Length(max=200)], filters=[_clean]
-    )
+    reason = care_team_reason("Motif", "Choisissez un motif : l'accès est tracé et signalé.")
+    note = care_team_note()
 
 
 class PaymentForm(FrenchForm):

@@ -165,21 +165,21 @@ def _archive_due(today, dry_run, summary, actor):
             summary["archived"] += engine.archive_batch(chunk, delete_on, actor)
 
 
+def _ended(today, after_id: int):
+    """Archived files whose end has come (suspended ones wait), after `after_id`."""
+    return ArchivedFile.select().where(
+        (ArchivedFile.id > after_id)
+        & (ArchivedFile.status == "archived")
+        & (ArchivedFile.delete_on <= today)
+        & (ArchivedFile.suspended == 0)
+    )
+
+
 def _end_due(today, dry_run, summary, actor):
     deleted = 0
     last_id = 0
     while True:
-        rows = list(
-            ArchivedFile.select()
-            .where(
-                (ArchivedFile.id > last_id)
-                & (ArchivedFile.status == "archived")
-                & (ArchivedFile.delete_on <= today)
-                & (ArchivedFile.suspended == 0)
-            )
-            .order_by(ArchivedFile.id)
-            .limit(_batch())
-        )
+        rows = list(_ended(today, last_id).order_by(ArchivedFile.id).limit(_batch()))
         if not rows:
             break
         last_id = rows[-1].id
@@ -188,16 +188,7 @@ def _end_due(today, dry_run, summary, actor):
         deleted += len(rows) if dry_run else engine.end_of_life(rows, actor)
         if dry_run and len(summary["items"]) >= REPORT_LIMIT:
             # Counting the rest is enough for a simulation.
-            deleted += (
-                ArchivedFile.select()
-                .where(
-                    (ArchivedFile.id > last_id)
-                    & (ArchivedFile.status == "archived")
-                    & (ArchivedFile.delete_on <= today)
-                    & (ArchivedFile.suspended == 0)
-                )
-                .count()
-            )
+            deleted += _ended(today, last_id).count()
             break
     summary["deleted"] += deleted
     if deleted and not dry_run:

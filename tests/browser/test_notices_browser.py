@@ -17,6 +17,7 @@ from cabinet.appointments import schedule
 from cabinet.notices import content
 from tests.browser.conftest import SCREENSHOTS, login
 from tests.browser.conftest import shot as _shot
+from tests.care import new_appointment
 from tests.conftest import traces
 from tests.test_notices import ART13, PRACTICE
 
@@ -281,20 +282,14 @@ def test_leaflet_prints_every_art13_item_on_two_a5_pages(fake_print, live_server
 def test_leaflet_handed_at_a_home_visit_in_two_taps(
     fake_print, live_server, practice, make_patient, user
 ):
-    from cabinet.appointments.models import Appointment, AppointmentType
+    from cabinet.appointments.models import Appointment
 
     page = fake_print
     patient = make_patient(birth_name="Lefebvre", first_names="Odette")
     starts = schedule.to_utc(datetime.date.today() + datetime.timedelta(days=1), datetime.time(10))
     with live_server.app.app_context():
-        visit = Appointment.create(
-            practitioner=user("practitioner"),
-            patient=patient,
-            appointment_type=AppointmentType.get(AppointmentType.name == "Soin à domicile"),
-            starts_at=starts,
-            ends_at=starts + datetime.timedelta(minutes=30),
-            location="home",
-            created_by=user("practitioner").id,
+        visit = new_appointment(
+            patient, user("practitioner"), starts, kind="Soin à domicile", location="home"
         )
     appointment_url = f"{live_server.url}/agenda/rdv/{visit.ref}"
 

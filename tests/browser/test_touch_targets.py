@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import login, shot
+from tests.care import new_appointment
 from tests.test_notices import PRACTICE
 
 pytestmark = pytest.mark.browser
@@ -80,7 +81,7 @@ def walk_data(live_server, make_patient, user):
     rights request); another practitioner's patient (break-glass); an appointment at
     10:00 tomorrow that the booking form will collide with."""
     from cabinet import settings
-    from cabinet.appointments.models import Appointment, AppointmentType
+    from cabinet.appointments.models import AppointmentType
     from cabinet.appointments.schedule import to_utc
     from cabinet.patients.models import CareAssignment
     from cabinet.records import services
@@ -105,14 +106,7 @@ def walk_data(live_server, make_patient, user):
         kind = AppointmentType.get(AppointmentType.name == "Séance")
         for day, hour in ((today - datetime.timedelta(days=7), 9), (tomorrow, 10)):
             start = to_utc(day, datetime.time(hour))
-            appointment = Appointment.create(
-                practitioner=doctor,
-                patient=patient,
-                appointment_type=kind,
-                starts_at=start,
-                ends_at=start + datetime.timedelta(minutes=30),
-                created_by=doctor.id,
-            )
+            appointment = new_appointment(patient, doctor, start, kind=kind)
         request = RightsRequest.create(
             patient_ref=patient.ref,
             requester="La patiente",
