@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export PLAYWRIGHT_BROWSERS_PATH := 0
 
-.PHONY: run serve test lint bench init browser-deps clean
+.PHONY: run serve test lint bench init browser-deps bench-deps clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,15 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(VENV)/.installed browser-deps
+# wrk (Debian) drives the HTTP benchmark, as Chromium drives the browser tests.
+bench-deps:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null; \
+	  else echo "Installez wrk (apt-get install wrk)."; exit 1; fi; \
+	fi
+
+bench: $(VENV)/.installed browser-deps bench-deps
 	$(BIN)/python -m bench
 
 clean:

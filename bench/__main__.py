@@ -13,7 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import journeys
+from bench import journeys, pages
+from bench.seeding import bulk_traces
 from cabinet import create_app
 from cabinet.db import database
 
@@ -175,42 +176,10 @@ def bench_agenda(app, appointments: int, requests: int) -> dict:
 def bench_audit_verify(app, traces: int) -> dict:
     """Write `traces` sealed entries in bulk, then time `audit verify` over all of them."""
     from cabinet.audit import verification
-    from cabinet.audit.chain import GENESIS, seal
-    from cabinet.audit.models import Trace
 
     key = app.extensions["cabinet.audit_key"]
+    written = bulk_traces(app, traces)
     with app.app_context():
-        previous = Trace.select(Trace.seal).order_by(Trace.seq.desc()).limit(1).scalar() or GENESIS
-        seq = Trace.select(Trace.seq).order_by(Trace.seq.desc()).limit(1).scalar() or 0
-        at = datetime.datetime(2026, 1, 1)
-        start = time.perf_counter()
-        rows = []
-        for _ in range(traces - seq):
-            seq += 1
-            at += datetime.timedelta(seconds=3)
-            row = {
-                "seq": seq,
-                "at": at,
-                "actor_id": 2,
-                "actor_name": "Dr Banc",
-                "role": "practitioner",
-                "action": "patient.view",
-                "patient_ref": "x" * 22,
-                "target": "patient",
-                "detail": "",
-                "client_address": "127.0.0.1",
-                "outcome": "ok",
-            }
-            row["seal"] = previous = seal(key, row, previous)
-            rows.append(row)
-            if len(rows) == 10_000:
-                with database.atomic():
-                    Trace.insert_many(rows).execute()
-                rows.clear()
-        with database.atomic():
-            if rows:
-                Trace.insert_many(rows).execute()
-        written = time.perf_counter() - start
         start = time.perf_counter()
         count = verification.verify_all(key)
         verified = time.perf_counter() - start
@@ -282,6 +251,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--retention-patients", type=int, default=100_000)
     parser.add_argument("--journey-rounds", type=int, default=3)
+    parser.add_argument("--http-patients", type=int, default=100_000)
+    parser.add_argument("--http-appointments", type=int, default=1_000_000)
+    parser.add_argument("--http-traces", type=int, default=3_000_000)
+    parser.add_argument("--http-rounds", type=int, default=3)
+    parser.add_argument("--http-seconds", type=int, default=10)
     args = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -293,6 +267,15 @@ def main() -> None:
         database.close()
         results["retention"] = bench_retention(Path(tmp) / "retention", args.retention_patients)
     results["journeys"] = journeys.measure(args.journey_rounds)
+    # Over real HTTP at a practice's size, beside the same pages on an unencrypted copy.
+    results["http"] = pages.run(
+        args.http_patients,
+        args.http_appointments,
+        args.http_traces,
+        args.http_rounds,
+        args.http_seconds,
+        plain=True,
+    )
     results["machine"] = {"cores": __import__("os").cpu_count()}
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     _print(results)

@@ -3,6 +3,7 @@ the CSRF token the way a browser would (from the page), so every request goes th
 real pipeline (gunicorn, sessions, CSRF, access checks)."""
 
 import http.client
+import json
 import re
 import time
 from http.cookies import SimpleCookie
@@ -17,7 +18,7 @@ class Browser:
         self.host, self.port, self.timeout = host, port, timeout
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, form: dict | None = None, headers=None):
+    def request(self, method: str, path: str, form=None, headers=None, json_body=None):
         """(status, body, elapsed ms)."""
         connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         sent = dict(headers or {})
@@ -25,8 +26,11 @@ class Browser:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
         if form is not None:
-            body = urlencode(form)
+            body = urlencode(form, doseq=True)
             sent["Content-Type"] = "application/x-www-form-urlencoded"
+        if json_body is not None:
+            body = json.dumps(json_body)
+            sent["Content-Type"] = "application/json"
         start = time.perf_counter()
         connection.request(method, path, body=body, headers=sent)
         response = connection.getresponse()
@@ -66,3 +70,26 @@ class Browser:
     def htmx_token(self) -> str:
         _, page, _ = self.get("/")
         return _HTMX_TOKEN.search(page).group(1)
+
+    def post_json(self, path: str, body: dict, token: str):
+        status, text, _ = self.request("POST", path, json_body=body, headers={"X-CSRFToken": token})
+        return status, json.loads(text) if text else None
+
+    def login_with_authenticator(self, login: str, password: str, authenticator) -> None:
+        """Password, then the first enrolment (or the second factor) through the real
+        WebAuthn endpoints, with a software authenticator (tests/soft_webauthn.py)."""
+        self.login(login, password)
+        status, page, _ = self.get("/enregistrement")
+        if status == 200:
+            token = _HTMX_TOKEN.search(page).group(1)
+            _, options = self.post_json("/webauthn/enregistrement/options", {}, token)
+            answer = {"credential": authenticator.create(options), "name": "Banc d'essai"}
+            _, result = self.post_json("/webauthn/enregistrement", answer, token)
+        else:
+            _, page, _ = self.get("/second-facteur")
+            token = _HTMX_TOKEN.search(page).group(1)
+            _, options = self.post_json("/webauthn/connexion/options", {}, token)
+            answer = {"credential": authenticator.get(options)}
+            _, result = self.post_json("/webauthn/connexion", answer, token)
+        if not result or result.get("status") != "ok":
+            raise RuntimeError(f"second factor refused: {result}")

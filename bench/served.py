@@ -42,13 +42,21 @@ def _free_port() -> int:
 
 
 @contextmanager
-def gunicorn(folder: Path, workers: int = 2):
-    """Yield the port of a gunicorn serving the instance; stop it afterwards."""
+def gunicorn(folder: Path, workers: int = 2, wsgi: str = "app:app", env: dict | None = None):
+    """Yield the port of a gunicorn serving the instance (sync workers, as `make serve`);
+    stop it afterwards. `wsgi` names the application, `env` adds to the environment."""
     database.close()
     port = _free_port()
-    env = {**os.environ, "CABINET_INSTANCE": str(folder), "CABINET_SCHEDULER": "0"}
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
-    command += ["--bind", f"127.0.0.1:{port}", "app:app"]
+    env = {
+        **os.environ,
+        "CABINET_INSTANCE": str(folder),
+        "CABINET_SCHEDULER": "0",
+        "CABINET_RP_ID": "localhost",
+        "CABINET_ORIGINS": f"http://localhost:{port}",
+        **(env or {}),
+    }
+    command = [sys.executable, "-m", "gunicorn", "--config", "python:bench.gunicorn_bench"]
+    command += ["--workers", str(workers), "--bind", f"127.0.0.1:{port}", wsgi]
     server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )

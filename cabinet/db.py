@@ -97,6 +97,9 @@ def raw_key(hex_key: str) -> str:
 
 
 def configure(db: SqlCipherDatabase, path: Path, hex_key: str) -> None:
+    """Point a store at its file with its raw key. There is no keyless mode (X1)."""
+    if not hex_key:
+        raise ValueError("An encrypted store is never opened without its key.")
     db.init(str(path), passphrase=raw_key(hex_key), pragmas=PRAGMAS)
 
 

@@ -163,3 +163,23 @@ def test_every_connection_uses_wal_foreign_keys_and_secure_delete(app):
         assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
         assert database.execute_sql("PRAGMA secure_delete").fetchone()[0] == 1
         assert database.execute_sql("PRAGMA cipher_version").fetchone()[0].startswith("4.")
+
+
+def test_no_store_opens_without_its_key_whatever_the_environment(instance, monkeypatch):
+    """X1: the benchmark's unencrypted copy is a bench-only module (bench/wsgi.py); the
+    application has no keyless mode — not by configuration, not by an environment variable."""
+    import pytest
+
+    from cabinet import create_app, db
+    from tests.conftest import instance_config
+
+    with pytest.raises(ValueError):
+        db.configure(db.CabinetDatabase(None), instance / "other.db", "")
+    monkeypatch.setenv("CABINET_BENCH_PLAIN", "1")
+    app = create_app(instance_config(instance))
+    with app.app_context():
+        db.database.connect(reuse_if_open=True)
+        assert db.database.connect_params["passphrase"].startswith("x'")
+    db.database.close()
+    raw = (instance / "cabinet.db").read_bytes()[:16]
+    assert raw != b"SQLite format 3\x00"
