@@ -148,7 +148,9 @@ def bench_agenda(app, appointments: int, requests: int) -> dict:
         import random
 
         start = time.perf_counter()
-        made = demo.seed_appointments(appointments, random.Random(1))
+        made = demo.seed_appointments(
+            appointments, random.Random(1), demo.Pools(demo.Faker("fr_FR"))
+        )
         seeded = time.perf_counter() - start
 
         first, last = database.execute_sql(

@@ -31,6 +31,10 @@ PRAGMAS = {
     # Deleted content is overwritten with zeros inside the (encrypted) pages.
     "secure_delete": 1,
     "busy_timeout": 5000,
+    # 64 MiB of decrypted pages per connection (the default, 2 MiB, re-decrypts the indexes a
+    # search or an agenda walks on every request: 3× the cost of a plain file; measured in
+    # docs/operations.md). A few connections per worker: well within a practice's server.
+    "cache_size": -65536,
 }
 
 

@@ -12,7 +12,7 @@ import secrets
 
 from faker import Faker
 from flask import current_app
-from peewee import Value, fn
+from peewee import DecimalField, TimeField, Value, fn
 
 from cabinet import settings
 from cabinet.appointments import agenda
@@ -21,7 +21,7 @@ from cabinet.appointments.schedule import to_local, to_utc
 from cabinet.audit import trace
 from cabinet.auth.models import User
 from cabinet.db import database, utcnow
-from cabinet.patients.identity import OID_BY_KIND, make_nir
+from cabinet.patients.identity import OID_BY_KIND, make_nir, search_key
 from cabinet.patients.models import CareAssignment, Patient
 from cabinet.records import services as record_services
 from cabinet.records.models import Act
@@ -90,68 +90,81 @@ def _nir(rng: random.Random, sex: str, birth: datetime.date, department: str) ->
     return make_nir(first13)
 
 
-def fake_patient(fake: Faker, rng: random.Random, today: datetime.date) -> dict:
+class Pools:
+    """Names, streets, places, phones and jobs drawn once from Faker (fr_FR), then picked
+    with the seeded generator: Faker's providers cost a millisecond a call, too much for
+    100,000 patients, and the data stays deterministic for a seed."""
+
+    def __init__(self, fake: Faker):
+        self.female = [fake.first_name_female() for _ in range(400)]
+        self.male = [fake.first_name_male() for _ in range(400)]
+        self.last = [fake.last_name() for _ in range(2000)]
+        self.street = [fake.street_address() for _ in range(3000)]
+        self.place = [(fake.postcode(), fake.city()) for _ in range(1000)]
+        self.phone = [fake.phone_number() for _ in range(3000)]
+        self.email = [fake.email() for _ in range(3000)]
+        self.job = [fake.job()[:80] for _ in range(300)]
+
+
+def fake_patient(pools: Pools, rng: random.Random, today: datetime.date) -> dict:
     sex = rng.choice("FFM")
-    first = fake.first_name_female() if sex == "F" else fake.first_name_male()
-    second = fake.first_name_female() if sex == "F" else fake.first_name_male()
-    birth_name = fake.last_name()
+    names = pools.female if sex == "F" else pools.male
+    first, second = rng.sample(names, 2)
+    birth_name = rng.choice(pools.last)
     married = sex == "F" and rng.random() < 0.3
     birth = _birth_date(rng, today)
     department = rng.choice(DEPARTMENTS)
     nir = _nir(rng, sex, birth, department)
     status = rng.choice(["provisoire", "recuperee", "validee", "qualifiee"])
+    postcode, city = rng.choice(pools.place)
     now = utcnow()
     patient = {
+        "ref": secrets.token_urlsafe(16),
         "birth_name": birth_name,
-        "last_name": fake.last_name() if married else birth_name,
+        "last_name": rng.choice(pools.last) if married else birth_name,
         "first_names": f"{first} {second}" if rng.random() < 0.6 else first,
         "used_first_name": "",
         "birth_date": birth,
         "sex": sex,
         "birthplace_code": f"{department}{rng.randint(1, 999):03d}"[:5],
-        "address": fake.street_address(),
-        "postcode": fake.postcode(),
-        "city": fake.city(),
-        "phone": fake.phone_number(),
-        "email": fake.email() if rng.random() < 0.6 else "",
+        "address": rng.choice(pools.street),
+        "postcode": postcode,
+        "city": city,
+        "phone": rng.choice(pools.phone),
+        "email": rng.choice(pools.email) if rng.random() < 0.6 else "",
         "ins_number": nir if status != "provisoire" else "",
         "ins_oid": OID_BY_KIND["démonstration"] if status != "provisoire" else "",
         "identity_status": status,
         "nir": nir,
         "family_situation": rng.choice(FAMILY_SITUATIONS),
-        "profession": fake.job()[:80] if 18 <= (today - birth).days // 365 < 65 else "",
+        "profession": rng.choice(pools.job) if 18 <= (today - birth).days // 365 < 65 else "",
         "created_at": now,
         "updated_at": now,
         "contact_checked_at": now,
     }
+    # The search keys, as Patient.refresh_search_keys computes them.
+    first_used = patient["first_names"]
+    patient["search_key"] = search_key(patient["last_name"], first_used)
+    patient["search_key_birth"] = search_key(birth_name, first_used)
+    patient["search_key_first"] = search_key(first_used, patient["last_name"])
     return patient
 
 
-def seed(patients: int = 200, seed: int = 1, batch: int = 500, appointments: int = 0) -> dict:
+def seed(patients: int = 200, seed: int = 1, batch: int = 5000, appointments: int = 0) -> dict:
     """Create the demo accounts (if missing), `patients` fictitious patients and about
-    `appointments` appointments spread over the past years and the coming weeks."""
+    `appointments` appointments over the last years and the coming weeks."""
     fake = Faker("fr_FR")
     fake.seed_instance(seed)
     rng = random.Random(seed)
     today = datetime.date.today()
     with database.atomic():
         accounts = _seed_accounts()
+    pools = Pools(fake)
     for start in range(0, patients, batch):
-        rows = []
-        for _ in range(min(batch, patients - start)):
-            row = fake_patient(fake, rng, today)
-            holder = Patient(**row)
-            holder.refresh_search_keys()
-            row.update(
-                ref=holder.ref,
-                search_key=holder.search_key,
-                search_key_birth=holder.search_key_birth,
-                search_key_first=holder.search_key_first,
-            )
-            rows.append(row)
-        with database.atomic():
-            Patient.insert_many(rows).execute()
-    booked = seed_appointments(appointments, rng) if appointments and patients else 0
+        _insert(
+            Patient, [fake_patient(pools, rng, today) for _ in range(min(batch, patients - start))]
+        )
+    booked = seed_appointments(appointments, rng, pools) if appointments and patients else 0
     if booked:
         seed_records(rng)
     seed_practice_settings()
@@ -162,36 +175,45 @@ def seed(patients: int = 200, seed: int = 1, batch: int = 500, appointments: int
     return {"patients": patients, "accounts": accounts, "appointments": booked}
 
 
-def seed_appointments(wanted: int, rng: random.Random, batch: int = 5000) -> int:
+# A practice's size: a practitioner sees at most ~50,000 appointments in the demo's years
+# (about six years of full days); a larger practice has more practitioners, up to twenty.
+APPOINTMENTS_PER_PRACTITIONER = 50_000
+MOST_PRACTITIONERS = 20
+
+
+def _agenda_holders(wanted: int, pools: Pools, rng: random.Random) -> list:
+    """The practitioners whose agendas the demo fills: the demo accounts, and colleagues
+    when the demo is a large group practice (their passwords are random and kept nowhere:
+    the admin resets one to use it)."""
+    needed = min(MOST_PRACTITIONERS, -(-wanted // APPOINTMENTS_PER_PRACTITIONER))
+    holders = agenda.practitioners()
+    for number in range(len(holders) + 1, needed + 1):
+        name = f"Dr {rng.choice(pools.female + pools.male)} {rng.choice(pools.last)}"
+        login = f"praticien{number}"
+        if not User.select().where(User.login == login).exists():
+            create_user(login, "practitioner", secrets.token_urlsafe(16), display_name=name)
+    return agenda.practitioners()
+
+
+def _opening_hours(holders) -> None:
+    rows = [
+        {"practitioner": holder.id, "weekday": day, "opens": datetime.time(8), "closes": closes}
+        for holder in holders
+        if not OpeningHours.select().where(OpeningHours.practitioner == holder.id).exists()
+        for day, closes in [(d, datetime.time(19)) for d in range(5)] + [(5, datetime.time(12))]
+    ]
+    _insert(OpeningHours, rows)
+
+
+def seed_appointments(wanted: int, rng: random.Random, pools: Pools, batch: int = 20_000) -> int:
     """Fill the practitioners' agendas backwards from a few weeks ahead: no overlaps for a
     practitioner (consecutive slots) nor a patient (each patient sees one practitioner);
     about one in five at home, and care series of weekly sessions."""
-    holders = agenda.practitioners()
+    holders = _agenda_holders(wanted, pools, rng)
     kinds = list(AppointmentType.select().where(AppointmentType.active))
     if not holders or not kinds:
         return 0
-    with database.atomic():
-        for holder in holders:
-            if not OpeningHours.select().where(OpeningHours.practitioner == holder.id).exists():
-                OpeningHours.insert_many(
-                    [
-                        {
-                            "practitioner": holder.id,
-                            "weekday": d,
-                            "opens": datetime.time(8),
-                            "closes": datetime.time(19),
-                        }
-                        for d in range(5)
-                    ]
-                    + [
-                        {
-                            "practitioner": holder.id,
-                            "weekday": 5,
-                            "opens": datetime.time(8),
-                            "closes": datetime.time(12),
-                        }
-                    ]
-                ).execute()
+    _opening_hours(holders)
     patient_ids = [p.id for p in Patient.select(Patient.id).order_by(Patient.id)]
     mine = {h.id: patient_ids[i :: len(holders)] for i, h in enumerate(holders)}
     home_kind = next((k for k in kinds if k.is_home_visit), kinds[0])
@@ -201,7 +223,8 @@ def seed_appointments(wanted: int, rng: random.Random, batch: int = 5000) -> int
     slots_per_day = 22
     last_day = datetime.date.today() + datetime.timedelta(days=42)
     created, now = 0, utcnow()
-    rows = []
+    next_series = (Series.select(fn.MAX(Series.id)).scalar() or 0) + 1
+    rows, series_rows = [], []
     for holder in holders:
         series_of = {}
         day, made = last_day, 0
@@ -222,21 +245,27 @@ def seed_appointments(wanted: int, rng: random.Random, batch: int = 5000) -> int
                     else rng.choice(kinds)
                 )
                 start = to_utc(day, datetime.time(8 + slot // 2, 30 * (slot % 2)))
-                duration = datetime.timedelta(minutes=min(kind.duration_minutes, 30))
-                past = start < now
                 series_id = None
                 if rng.random() < 0.3:
                     if patient_id not in series_of:
-                        series_of[patient_id] = Series.create(
-                            practitioner=holder.id,
-                            patient=patient_id,
-                            appointment_type=session_kind,
-                            count=10,
-                            weekdays=str(day.weekday()),
-                            local_time=datetime.time(8),
-                            first_date=day,
-                            created_by=holder.id,
-                        ).id
+                        series_of[patient_id] = next_series
+                        # Count, days and time are fitted to their sessions at the end.
+                        series_rows.append(
+                            {
+                                "id": next_series,
+                                "ref": secrets.token_urlsafe(16),
+                                "practitioner": holder.id,
+                                "patient": patient_id,
+                                "appointment_type": session_kind.id,
+                                "count": 1,
+                                "weekdays": str(day.weekday()),
+                                "local_time": datetime.time(8),
+                                "first_date": day,
+                                "created_by": holder.id,
+                                "created_at": now,
+                            }
+                        )
+                        next_series += 1
                     series_id = series_of[patient_id]
                 rows.append(
                     {
@@ -245,9 +274,10 @@ def seed_appointments(wanted: int, rng: random.Random, batch: int = 5000) -> int
                         "patient": patient_id,
                         "appointment_type": kind.id,
                         "starts_at": start,
-                        "ends_at": start + duration,
+                        "ends_at": start
+                        + datetime.timedelta(minutes=min(kind.duration_minutes, 30)),
                         "status": ("honoured" if rng.random() < 0.93 else "missed")
-                        if past
+                        if start < now
                         else "booked",
                         "location": "home" if at_home else "practice",
                         "access_info": rng.choice(
@@ -263,9 +293,11 @@ def seed_appointments(wanted: int, rng: random.Random, batch: int = 5000) -> int
                 )
                 made += 1
                 if len(rows) >= batch:
-                    created += _flush(Appointment, rows)
+                    _insert(Series, series_rows)
+                    created += _insert(Appointment, rows)
             day -= datetime.timedelta(days=1)
-    created += _flush(Appointment, rows)
+    _insert(Series, series_rows)
+    created += _insert(Appointment, rows)
     _care_teams_from_bookings()
     _fit_series_to_their_sessions()
     # The retention clock of each patient counts from their last honoured appointment.
@@ -308,7 +340,6 @@ def _care_teams_from_bookings() -> None:
 def _fit_series_to_their_sessions() -> None:
     """Sessions join a demo series at random while the agendas fill: afterwards each series
     announces what it holds (number of sessions, first day, weekdays, time of the first)."""
-
     held: dict[int, list[datetime.datetime]] = {}
     query = (
         Appointment.select(Appointment.series, Appointment.starts_at)
@@ -318,22 +349,58 @@ def _fit_series_to_their_sessions() -> None:
     )
     for series_id, starts_at in query.iterator():
         held.setdefault(series_id, []).append(to_local(starts_at))
+    fitted = [
+        (
+            len(starts),
+            starts[0].date().isoformat(),
+            ",".join(sorted({str(start.weekday()) for start in starts})),
+            starts[0].time().isoformat(),
+            series_id,
+        )
+        for series_id, starts in held.items()
+    ]
     with database.atomic():
-        for series_id, starts in held.items():
-            Series.update(
-                count=len(starts),
-                first_date=starts[0].date(),
-                weekdays=",".join(sorted({str(start.weekday()) for start in starts})),
-                local_time=starts[0].time(),
-            ).where(Series.id == series_id).execute()
+        database.cursor().executemany(
+            "UPDATE series SET count = ?, first_date = ?, weekdays = ?, local_time = ? "
+            "WHERE id = ?",
+            fitted,
+        )
 
 
-def _flush(model, rows: list) -> int:
+def _insert(model, rows: list[dict]) -> int:
+    """Many rows at once through the driver, in one transaction, then `rows` is emptied:
+    peewee's insert_many builds its SQL value by value, which was most of the seeding time
+    at 100,000 patients. Fields a row leaves out get their model default, as with peewee."""
+    if not rows:
+        return 0
+    given = set(rows[0])
+    fields = [
+        field
+        for field in model._meta.sorted_fields
+        if field.name in given or (field.default is not None and not field.primary_key)
+    ]
+
+    def reader(field):
+        # The driver stores str, int, float, date and datetime as peewee would; only the
+        # other types go through the field's own conversion.
+        plain = not isinstance(field, TimeField | DecimalField)
+        if field.name in given:
+            name = field.name
+            return (lambda row: row[name]) if plain else (lambda row: field.db_value(row[name]))
+        if callable(field.default):
+            return lambda row: field.db_value(field.default())
+        constant = field.db_value(field.default)
+        return lambda row: constant
+
+    readers = [reader(field) for field in fields]
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    marks = ", ".join("?" for _ in fields)
+    # Names from our own models; every value is bound.
+    sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'  # noqa: S608
+    with database.atomic():
+        database.cursor().executemany(sql, [[read(row) for read in readers] for row in rows])
     count = len(rows)
-    if rows:
-        with database.atomic():
-            model.insert_many(rows).execute()
-        rows.clear()
+    rows.clear()
     return count
 
 
