@@ -18,6 +18,7 @@ from cabinet import (
     audit,
     auth,
     cli,
+    compliance,
     config,
     db,
     errors,
@@ -86,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(retention.bp)
     app.register_blueprint(notices.bp, url_prefix="/information")
     app.register_blueprint(rights.bp, url_prefix="/droits")
+    app.register_blueprint(compliance.bp, url_prefix="/continuite")
 
 
 def _compose(app: Flask) -> None:

@@ -9,6 +9,7 @@ default) worded once, in `legal_bases()`.
 from dataclasses import dataclass
 
 from cabinet import settings
+from cabinet.compliance import rotation
 
 REQUIRED = {
     "practice_name": "le nom du cabinet",
@@ -249,7 +250,8 @@ def security_measures() -> dict[str, list[str]]:
         "Sauvegarde": [
             f"Sauvegardes chiffrées : {backup}"
             if backup
-            else "Sauvegardes : lieu non renseigné dans les paramètres"
+            else "Sauvegardes : lieu non renseigné dans les paramètres",
+            rotation.register_sentence(),
         ],
         "Chiffrement": [
             "Base de données et archive chiffrées (SQLCipher, AES-256), clés distinctes",
