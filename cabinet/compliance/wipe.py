@@ -82,9 +82,14 @@ def _announce(with_backups: bool) -> None:
 def wipe(app: Flask, with_backups: bool = False) -> list[str]:
     """Destroy the instance; the French lines of the attestation printed by the command."""
     config = app.config
-    instance = Path(config["INSTANCE_PATH"])
+    instance = Path(config["INSTANCE_PATH"]).resolve()
     with locks.instance_alone(instance):
         extra = _backup_folders() if with_backups and config["DATABASE_READY"] else []
+        elsewhere = [
+            folder
+            for folder in (backups.destination().path, backups.copy_destination())
+            if folder is not None and folder.is_dir() and not folder.is_relative_to(instance)
+        ]
         if config["DATABASE_READY"]:
             _announce(with_backups)
         database.close()
@@ -115,7 +120,7 @@ def wipe(app: Flask, with_backups: bool = False) -> list[str]:
             )
             + "."
         )
-        if not with_backups:
+        if elsewhere and not with_backups:
             report.append(
                 "Les sauvegardes des destinations restent, illisibles sans la clé de sauvegarde "
                 "détruite ; détruisez aussi les copies des clés (enveloppe)."
