@@ -18,6 +18,7 @@ from cabinet import (
     audit,
     auth,
     cli,
+    compliance,
     config,
     db,
     errors,
@@ -35,6 +36,8 @@ from cabinet import (
 )
 from cabinet.audit import lookups
 from cabinet.auth.models import User
+from cabinet.compliance import rotation
+from cabinet.notices import content as notices_content
 from cabinet.patients import panels
 from cabinet.retention import archive
 
@@ -86,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(retention.bp)
     app.register_blueprint(notices.bp, url_prefix="/information")
     app.register_blueprint(rights.bp, url_prefix="/droits")
+    app.register_blueprint(compliance.bp, url_prefix="/continuite")
 
 
 def _compose(app: Flask) -> None:
@@ -100,6 +104,8 @@ def _compose(app: Flask) -> None:
         app, "patient.admin.write", "rights/_preferences_panel.html", rights.preferences_panel
     )
     panels.register(app, "rights.register", "rights/_patient_panel.html", rights.patient_panel)
+    # The register of processing states how long backups may keep a deleted file.
+    notices_content.provide_backup_measures(app, rotation.register_sentence)
     # `audit` imports no domain: the journal names accounts and patients through these.
     lookups.provide(
         app,

@@ -8,6 +8,8 @@ from flask.cli import with_appcontext
 from cabinet import commands, db, demo, keys
 from cabinet.audit import cli as audit_cli
 from cabinet.auth import cli as auth_cli
+from cabinet.compliance import cli as compliance_cli
+from cabinet.compliance import maintenance
 from cabinet.retention import cli as retention_cli
 from cabinet.users import cli as users_cli
 
@@ -49,6 +51,8 @@ def migrate_command():
 def _migrate() -> None:
     applied = db.migrate(db.database)
     if applied:
+        # X8: the software's own updates appear in the maintenance log.
+        maintenance.record_system(f"Mise à jour du schéma : {', '.join(applied)}.")
         click.echo(f"Migrations appliquées : {', '.join(applied)}.")
     else:
         click.echo("Base à jour (aucune migration en attente).")
@@ -99,6 +103,9 @@ COMMANDS = [
     auth_cli.auth_purge_command,
     audit_cli.group,
     retention_cli.group,
+    compliance_cli.group,
+    compliance_cli.export_all_command,
+    compliance_cli.wipe_command,
 ]
 
 

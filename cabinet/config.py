@@ -64,6 +64,10 @@ def load(overrides: dict | None = None) -> dict:
         # The nightly jobs (retention, housekeeping); CABINET_SCHEDULER=0 turns them off
         # in a process that must not run them (benchmarks, one-off scripts).
         "SCHEDULER": _env_bool("CABINET_SCHEDULER", True),
+        # Backups (X2): a folder on another disk wins over the admin's setting; without
+        # either, instance/backups, shown in red (a backup on the same disk protects nothing).
+        "BACKUP_DIR": os.environ.get("CABINET_BACKUP_DIR") or None,
+        "BACKUP_COPY_DIR": os.environ.get("CABINET_BACKUP_COPY_DIR") or None,
     }
     if overrides:
         config.update(overrides)

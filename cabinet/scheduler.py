@@ -4,23 +4,29 @@ The scheduler runs in exactly one process — the one holding an exclusive lock 
 `instance/scheduler.lock` — and never under TESTING. It starts with the first
 request a worker serves (so `flask` commands never start it), runs the retention
 job every night at 02:30 Paris time, tries a failed night again every 20 minutes (three
-times), and catches up at once when no run finished in the last 24 hours.
+times), and catches up at once when no run finished in the last 24 hours. The backup job
+(compliance/jobs.py) is asked every 10 minutes, and at start, whether a backup is due.
+Jobs run one at a time (`_one_at_a_time`): a backup never competes with the retention run.
 """
 
 import datetime
 import fcntl
+import threading
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from cabinet.auth import jobs as auth_jobs
+from cabinet.compliance import jobs as compliance_jobs
 from cabinet.config import TIMEZONE
 from cabinet.db import database, utcnow
 from cabinet.retention import jobs as retention_jobs
 
 _lock_handle = None
 _scheduler = None
+_one_at_a_time = threading.Lock()
+BACKUP_POLL_MINUTES = 10
 
 
 def acquire_lock(path: Path) -> bool:
@@ -47,7 +53,7 @@ def nightly(app: Flask) -> bool:
     """The nightly jobs, each in its own short transactions; True when all succeeded.
     A failed retention run is recorded as such (and shown on the admin's home page)."""
     succeeded = True
-    with app.app_context():
+    with _one_at_a_time, app.app_context():
         database.connect(reuse_if_open=True)
         try:
             retention_jobs.run(utcnow())
@@ -61,6 +67,16 @@ def nightly(app: Flask) -> bool:
             succeeded = False
             app.logger.exception("Authentication housekeeping failed")
     return succeeded
+
+
+def backup(app: Flask) -> None:
+    """The backup job, when due (it records and shows its own failures)."""
+    with _one_at_a_time, app.app_context():
+        database.connect(reuse_if_open=True)
+        try:
+            compliance_jobs.run(utcnow())
+        except Exception:
+            app.logger.exception("Backup job failed (recorded in the backup runs)")
 
 
 def _nightly(app: Flask, attempt: int = 0) -> None:
@@ -93,6 +109,18 @@ def start(app: Flask) -> bool:
         id="nightly",
         misfire_grace_time=3600,
         coalesce=True,
+    )
+    # First at start-up (a night missed while the server was off is caught up), then every
+    # 10 minutes: the job itself knows whether a backup is due.
+    _scheduler.add_job(
+        backup,
+        "interval",
+        minutes=BACKUP_POLL_MINUTES,
+        args=[app],
+        id="backup",
+        next_run_time=datetime.datetime.now(datetime.UTC),
+        coalesce=True,
+        max_instances=1,
     )
     with app.app_context():
         if retention_jobs.missed(utcnow()):

@@ -53,6 +53,10 @@ def _text(label: str, maximum: int, help: str = "", multiline: bool = False) -> 
     return Declared(label, "", str, maximum=maximum, help=help, multiline=multiline)
 
 
+# The nightly backup starts on the hour or the half hour (Paris time).
+BACKUP_TIMES = tuple(f"{hour:02d}:{minute:02d}" for hour in range(24) for minute in (0, 30))
+
+
 def _basis(purpose: str, default: str) -> Declared:
     """The legal basis of one purpose: the référentiel's §4 table gives the default."""
     return Declared(f"Base légale : {purpose}", default, str, maximum=40, choices=LEGAL_BASES)
@@ -135,6 +139,18 @@ DECLARED: dict[str, Declared] = {
         help="Recommandation CNIL : 6 mois à 1 an ; jusqu'à 3 ans pour un besoin de contrôle "
         "interne documenté.",
     ),
+    # Backups (X2): where, when, how many; CABINET_BACKUP_DIR and CABINET_BACKUP_COPY_DIR
+    # win over the two folders (docs/continuity.md).
+    "backup_dir": Declared("Dossier des sauvegardes (sur un autre disque)", "", str, maximum=300),
+    "backup_copy_dir": Declared(
+        "Seconde destination (disque USB, NAS), facultative", "", str, maximum=300
+    ),
+    "backup_time": Declared(
+        "Heure de la sauvegarde nocturne", "01:30", str, maximum=5, choices=BACKUP_TIMES
+    ),
+    "backup_keep_daily": Declared("Sauvegardes quotidiennes gardées", 7, int, 1, 60),
+    "backup_keep_weekly": Declared("Sauvegardes hebdomadaires gardées", 4, int, 0, 52),
+    "backup_keep_monthly": Declared("Sauvegardes mensuelles gardées", 12, int, 0, 120),
 }
 
 

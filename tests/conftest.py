@@ -51,6 +51,8 @@ def _no_key_from_environment(monkeypatch):
         "CABINET_AUDIT_KEY",
         "CABINET_BACKUP_KEY",
         "CABINET_INSTANCE",
+        "CABINET_BACKUP_DIR",
+        "CABINET_BACKUP_COPY_DIR",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -274,3 +276,16 @@ def traces(app, **filters):
         for name, value in filters.items():
             query = query.where(getattr(Trace, name) == value)
         return list(query)
+
+
+@pytest.fixture
+def backup_dir(tmp_path) -> Path:
+    """The backups' folder, outside the instance ("another disk", X2)."""
+    return tmp_path / "disque-sauvegardes"
+
+
+@pytest.fixture
+def backup_app(instance, backup_dir):
+    app = create_app(instance_config(instance, BACKUP_DIR=backup_dir))
+    yield app
+    database.close()

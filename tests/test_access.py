@@ -118,6 +118,13 @@ MATRIX = {
     "users.unlock": ADMIN,
     "users.revoke_session": ADMIN,
     "users.security_settings": ADMIN,
+    # X2, X8: backups, restore procedure and maintenance log are the admin's (A7).
+    "compliance.index": ADMIN,
+    "compliance.backup_settings": ADMIN,
+    "compliance.procedure": ADMIN,
+    "compliance.maintenance_log": ADMIN,
+    "compliance.maintenance_edit": ADMIN,
+    "compliance.maintenance_annotate": ADMIN,
 }
 # Endpoints that would end the very session the walk relies on: covered in test_auth.
 SESSION_ENDING = {"auth.logout"}
@@ -150,6 +157,7 @@ def url_values(make_patient, user):
         "kind": "poster",
         "hours_id": 999_999,
         "absence_id": 999_999,
+        "entry_ref": "inconnu",
     }
 
 

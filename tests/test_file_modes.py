@@ -55,6 +55,7 @@ def test_every_created_file_is_private(tmp_path):
     _run(env, *flask, "seed-demo", "--patients", "40", "--seed", "3")
     archived = _run(env, *flask, "retention", "run", "--as-of", "2045-01-01", "--json")
     assert '"archived": 0' not in archived.stdout  # this first run created the archive
+    _run(env, *flask, "backup", "create")  # X2: into instance/backups (the default)
     _run(env, "-c", LOCK)
 
     # Open both databases, so that their -wal and -shm files exist while we look.
@@ -78,6 +79,8 @@ def test_every_created_file_is_private(tmp_path):
         "demo-accounts.txt",
         "scheduler.lock",
     } <= set(in_instance)
+    backup_files = {n for n in in_instance if n.startswith("backups/cabinet-")}
+    assert {n.rsplit("/", 1)[1] for n in backup_files} >= {"cabinet.db", "manifest.json"}
     for name, mode in in_instance.items():
         folder = (instance / name).is_dir()
         assert mode == (0o700 if folder else 0o600), (name, oct(mode))

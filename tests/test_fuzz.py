@@ -107,6 +107,7 @@ def ordinary(app, user, make_patient):
         "hours_id": "1",
         "absence_id": "1",
         "run_id": "1",
+        "entry_ref": _maintenance_entry(app, user),
     }
     params = {
         **{name: day for name in ("jour", "day", "first_date", "received_on", "session_date")},
@@ -151,6 +152,16 @@ def ordinary(app, user, make_patient):
         "rdv": appointment.ref,
     }
     return path, params
+
+
+def _maintenance_entry(app, user) -> str:
+    from cabinet.compliance import maintenance
+
+    with app.test_request_context():
+        entry = maintenance.record(
+            user("admin"), datetime.date.today(), "Technicien", "", "Mise à jour", False
+        )
+    return entry.ref
 
 
 def _path(rule, values: dict) -> str:

@@ -97,7 +97,20 @@ def real_values(app, user, make_patient):
         "absence_id": 1,
         "run_id": 1,
         "kind": "poster",
+        "entry_ref": _maintenance_entry(app, user),
     }
+
+
+def _maintenance_entry(app, user) -> str:
+    """Two entries of the maintenance log, so its page repeats its note forms."""
+    from cabinet.compliance import maintenance
+
+    with app.test_request_context():
+        for who in ("Technicien A", "Technicien B"):
+            entry = maintenance.record(
+                user("admin"), datetime.date.today(), who, "", "Mise à jour", False
+            )
+    return entry.ref
 
 
 @pytest.mark.parametrize("role", ROLES)

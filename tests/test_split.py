@@ -86,6 +86,7 @@ def record_full_of_sentinels(app, user, make_patient):
         "run_id": 1,
         "request_ref": request.ref,
         "kind": "poster",
+        "entry_ref": "inconnu",
     }
 
 

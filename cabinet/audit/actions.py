@@ -93,6 +93,17 @@ ACTIONS: dict[str, str] = {
     "system.error": "Erreur de l'application",
     "system.audit_prune": "Suppression des traces échues",
     "system.retention_run": "Exécution de la tâche de conservation",
+    # Continuity (X2, X8)
+    "backup.create": "Sauvegarde chiffrée de la base et de l'archive",
+    "backup.verify": "Test de restauration d'une sauvegarde",
+    "backup.copy": "Copie d'une sauvegarde vers la seconde destination",
+    "backup.rotate": "Suppression des sauvegardes hors rotation",
+    "backup.restore": "Restauration d'une sauvegarde",
+    "maintenance.create": "Intervention inscrite à la main courante",
+    "maintenance.update": "Correction d'une intervention de la main courante",
+    "maintenance.annotate": "Note ajoutée à une intervention de la main courante",
+    "system.export_all": "Export complet des données du cabinet (restitution)",
+    "system.wipe": "Effacement sécurisé de l'instance",
 }
 
 

@@ -25,6 +25,8 @@ PLAIN = {
     "retention": "Conservation des dossiers",
     "session": "Session de connexion",
     "trace": "Journal des traces",
+    "backups": "Sauvegardes",
+    "instance": "Toutes les données du cabinet",
 }
 # Targets "<kind>:<id or ref>": the kind names the item; the id itself means nothing to people.
 KINDS = {
@@ -36,6 +38,8 @@ KINDS = {
     "rights_request": "Demande de droits",
     "retention_run": "Rapport de conservation",
     "notice": "Notice d'information",
+    "backup": "Sauvegarde",
+    "maintenance": "Intervention de la main courante",
 }
 NOTICES = {"poster": "affiche", "leaflet": "dépliant", "short": "texte court"}
 

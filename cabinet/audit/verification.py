@@ -1,5 +1,9 @@
 """`flask audit verify`: stream the whole chain through `chain.verify` (T2).
 
+`verify_all` reads the instance's database, or any other handle given to it (the copy
+inside a backup, checked by its restore test): every query is bound to that handle alone,
+so the models stay bound to the instance for every other thread.
+
 Columns are read as stored (`coerce(False)`: no peewee conversion): a value edited
 outside the application (a timestamp that is not one, text in a number column, a blob)
 must reach `chain.damage` and be named with its entry, not fail while being converted.
@@ -24,22 +28,22 @@ def _timestamp(value):
     return value
 
 
-def _rows():
+def _rows(db):
     # A cursor over raw tuples: flat memory and no model instances, for millions of rows.
     query = Trace.select(*[getattr(Trace, f).coerce(False) for f in FIELDS]).order_by(Trace.seq)
-    for values in query.tuples().iterator():
+    for values in query.bind(db).tuples().iterator():
         row = dict(zip(FIELDS, values, strict=True))
         row["at"] = _timestamp(row["at"])
         yield row
 
 
-def _anchor() -> tuple[int, str] | None:
+def _anchor(db) -> tuple[int, str] | None:
     """(seq, seal) of the last entry pruned by retention, the chain's starting point."""
     query = TraceCheckpoint.select(
         TraceCheckpoint.last_pruned_seq.coerce(False),
         TraceCheckpoint.last_pruned_seal.coerce(False),
     ).order_by(TraceCheckpoint.id.desc())
-    row = query.limit(1).tuples().first()
+    row = query.limit(1).bind(db).tuples().first()
     if row is None:
         return None
     if not isinstance(row[0], int) or not isinstance(row[1], str):
@@ -51,13 +55,13 @@ def _anchor() -> tuple[int, str] | None:
     return row
 
 
-def verify_all(key: bytes) -> int:
-    anchor = _anchor()
-    count = verify(key, _rows(), anchor)
+def verify_all(key: bytes, db=database) -> int:
+    anchor = _anchor(db)
+    count = verify(key, _rows(db), anchor)
     # Entries removed at the end leave no gap, but SQLite's AUTOINCREMENT counter remembers
     # the highest number ever given.
-    row = database.execute_sql("SELECT seq FROM sqlite_sequence WHERE name = 'trace'").fetchone()
-    last = Trace.select(Trace.seq).order_by(Trace.seq.desc()).limit(1).scalar()
+    row = db.execute_sql("SELECT seq FROM sqlite_sequence WHERE name = 'trace'").fetchone()
+    last = Trace.select(Trace.seq).order_by(Trace.seq.desc()).limit(1).bind(db).scalar()
     highest = row[0] if row else 0
     if not isinstance(highest, int):
         raise ChainBroken(0, "Compteur des entrées du journal endommagé (sqlite_sequence).")

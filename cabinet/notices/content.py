@@ -8,6 +8,8 @@ default) worded once, in `legal_bases()`.
 
 from dataclasses import dataclass
 
+from flask import current_app
+
 from cabinet import settings
 
 REQUIRED = {
@@ -243,7 +245,8 @@ def security_measures() -> dict[str, list[str]]:
         "Sauvegarde": [
             f"Sauvegardes chiffrées : {backup}"
             if backup
-            else "Sauvegardes : lieu non renseigné dans les paramètres"
+            else "Sauvegardes : lieu non renseigné dans les paramètres",
+            *backup_measures(),
         ],
         "Chiffrement": [
             "Base de données et archive chiffrées (SQLCipher, AES-256), clés distinctes",
@@ -255,3 +258,14 @@ def security_measures() -> dict[str, list[str]]:
         ],
         "Autres mesures": ["Archivage et suppression automatiques selon les durées légales"],
     }
+
+
+def provide_backup_measures(app, measures) -> None:
+    """The backups' own words for the register (how long a deleted file may survive in
+    them), handed by the composition root: `compliance` sits above `notices`."""
+    app.extensions["cabinet.backup_measures"] = measures
+
+
+def backup_measures() -> list[str]:
+    measures = current_app.extensions.get("cabinet.backup_measures")
+    return [measures()] if measures else []
