@@ -40,3 +40,12 @@ def test_each_part_of_the_home_page_goes_to_its_permission_only(
     admin = clients["admin"].get("/").get_data(as_text=True)
     assert EXEMPTION in admin and "a ouvert le dossier" not in admin
     assert len(traces(app, target="break_glass_notices")) == 1  # nothing shown, nothing traced
+
+
+def test_the_admin_sees_the_age_of_the_last_verified_backup(admin_client, secretary_client):
+    """X2: without any verified backup the admin's home page says so in red; the secretary's
+    page says nothing of backups."""
+    page = admin_client.get("/").get_data(as_text=True)
+    assert 'id="backup-status"' in page and 'data-level="red"' in page
+    assert "Aucune sauvegarde vérifiée." in page
+    assert "backup-status" not in secretary_client.get("/").get_data(as_text=True)

@@ -1,11 +1,12 @@
 """What the home page tells each signed-in user today, per permission: the practice's
 security warnings, accesses to her patients' records and newcomers to their care teams
-(A2), rights requests falling due (I8), a failed retention night (R8)."""
+(A2), rights requests falling due (I8), a failed retention night (R8), the backups (X2)."""
 
 import datetime
 
 from cabinet import settings
 from cabinet.audit import trace
+from cabinet.compliance import backups
 from cabinet.db import utcnow
 from cabinet.patients import care_team
 from cabinet.records import scope
@@ -56,4 +57,6 @@ def home_page(user, today: datetime.date) -> dict:
         "failed_run": (
             retention_jobs.unresolved_failure() if has_permission(user, "settings.manage") else None
         ),
+        # X2: the age of the last verified backup, green, orange or red.
+        "backup_status": backups.status() if has_permission(user, "settings.manage") else None,
     }
