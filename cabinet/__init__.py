@@ -30,6 +30,7 @@ from cabinet import (
     rights,
     scheduler,
     security,
+    tablets,
     urls,
     users,
 )
@@ -86,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(retention.bp)
     app.register_blueprint(notices.bp, url_prefix="/information")
     app.register_blueprint(rights.bp, url_prefix="/droits")
+    app.register_blueprint(tablets.bp)
 
 
 def _compose(app: Flask) -> None:
