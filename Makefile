@@ -28,17 +28,21 @@ run: init
 	@echo "Cabinet : http://localhost:$(PORT)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-# Production-like serving: gunicorn, one sync worker per core, keys checked before the
-# workers start (gunicorn.conf.py, docs/operations.md).
+# Production serving: gunicorn, one sync worker per core, HTTPS with the instance's own
+# certificate authority (created on the first start in instance/tls/, renewed when due),
+# keys checked before the workers start (gunicorn.conf.py, docs/operations.md, docs/tablets.md).
+# HOST=0.0.0.0 serves the practice's network (and announces CABINET_HOSTNAME by mDNS).
 serve: init
-	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
+	@echo "Cabinet : https://localhost:$(PORT) (certificat : instance/tls/ca.crt)"
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py
 
-# Debian's chromium (never a downloaded browser) and poppler for the PDF checks.
+# Debian's chromium (never a downloaded browser), poppler for the PDF checks, and certutil
+# (libnss3-tools) for the browser test that trusts the instance's CA over real HTTPS.
 browser-deps:
-	@if ! command -v chromium >/dev/null || ! command -v pdfinfo >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! command -v pdfinfo >/dev/null || ! command -v certutil >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium poppler-utils fonts-liberation >/dev/null; \
-	  else echo "Installez chromium et poppler-utils (apt-get install chromium poppler-utils)."; exit 1; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium poppler-utils fonts-liberation libnss3-tools >/dev/null; \
+	  else echo "Installez chromium, poppler-utils et libnss3-tools (apt-get install chromium poppler-utils libnss3-tools)."; exit 1; fi; \
 	fi
 
 test: $(VENV)/.installed browser-deps

@@ -31,6 +31,7 @@ from cabinet import (
     rights,
     scheduler,
     security,
+    tablets,
     urls,
     users,
 )
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notices.bp, url_prefix="/information")
     app.register_blueprint(rights.bp, url_prefix="/droits")
     app.register_blueprint(compliance.bp, url_prefix="/continuite")
+    app.register_blueprint(tablets.bp)
 
 
 def _compose(app: Flask) -> None:

@@ -5,6 +5,7 @@ chooses itself (durations, names, sharing) are settings stored in the database.
 """
 
 import os
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -30,19 +31,57 @@ def _env_hops() -> int:
     return int(value)
 
 
+# A DNS name (WebAuthn refuses an IP address as relying party): labels of letters, digits, "-".
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"
+)
+
+
+def _env_hostname() -> str:
+    value = os.environ.get("CABINET_HOSTNAME", "cabinet.local").strip().lower().rstrip(".")
+    if not _HOSTNAME.match(value):
+        raise SystemExit(
+            f"CABINET_HOSTNAME ({value!r}) doit être un nom d'hôte, par exemple cabinet.local "
+            "(pas une adresse IP : l'authentification forte exige un nom)."
+        )
+    return value
+
+
+def _served_origin(https: bool, hostname: str, port: str, hops: int) -> tuple[str, str]:
+    """WebAuthn's relying party and origin, derived from how Cabinet is served (X3, S5):
+    the host name over HTTPS (gunicorn's own TLS on PORT, or a proxy on 443), else
+    `localhost` for `make run`."""
+    if not https:
+        return "localhost", f"http://localhost:{port}"
+    if hops or port == "443":
+        return hostname, f"https://{hostname}"
+    return hostname, f"https://{hostname}:{port}"
+
+
 def load(overrides: dict | None = None) -> dict:
     """Build the Flask config: defaults, then environment, then explicit overrides."""
     instance = Path(os.environ.get("CABINET_INSTANCE", ROOT / "instance")).resolve()
     port = os.environ.get("PORT", "5000")
+    hostname = _env_hostname()
+    hops = _env_hops()
+    # gunicorn.conf.py sets CABINET_TLS=1 when it serves HTTPS itself (`make serve`).
+    tls = _env_bool("CABINET_TLS", False)
+    rp_id, origin = _served_origin(tls or hops > 0, hostname, port, hops)
     config = {
         "INSTANCE_PATH": instance,
         "DATABASE_PATH": instance / "cabinet.db",
         "ARCHIVE_PATH": Path(os.environ.get("CABINET_ARCHIVE_PATH", instance / "archive.db")),
         "KEYS_PATH": instance / "keys",
         # WebAuthn relying party: the host name users type, never an IP address.
-        "RP_ID": os.environ.get("CABINET_RP_ID", "localhost"),
+        # Both derived from how Cabinet is served; the variables only override the derivation.
+        "RP_ID": os.environ.get("CABINET_RP_ID", rp_id),
         "RP_NAME": os.environ.get("CABINET_RP_NAME", "Cabinet"),
-        "ORIGINS": os.environ.get("CABINET_ORIGINS", f"http://localhost:{port}").split(","),
+        "ORIGINS": os.environ.get("CABINET_ORIGINS", origin).split(","),
+        # The name the tablets type (and mDNS announces), and the instance's own TLS.
+        "HOSTNAME": hostname,
+        "TLS": tls,
+        # mDNS announcement of HOSTNAME (gunicorn.conf.py: only when serving the network).
+        "MDNS": _env_bool("CABINET_MDNS", True),
         "SESSION_COOKIE_NAME": "cabinet_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Strict",
@@ -50,10 +89,14 @@ def load(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": _env_bool("CABINET_SECURE_COOKIES", False),
         # Reverse proxies whose X-Forwarded-For/-Proto are trusted: exactly this many hops,
         # configured, never guessed (0: the client address is the socket's).
-        "PROXY_HOPS": _env_hops(),
+        "PROXY_HOPS": hops,
         "REMEMBER_COOKIE_DURATION": 0,
         "PERMANENT_SESSION_LIFETIME": 12 * 3600,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Over HTTPS Flask-WTF also demands a same-site Referer by default; Cabinet sends
+        # `Referrer-Policy: no-referrer` (X4), so browsers send none and every form would be
+        # refused. The token, bound to a SameSite=Strict session, is the protection.
+        "WTF_CSRF_SSL_STRICT": False,
         "WTF_I18N_ENABLED": False,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         # Argon2id cost (RFC 9106 second recommended option: 64 MiB, t=3, p=4).
@@ -71,6 +114,8 @@ def load(overrides: dict | None = None) -> dict:
     }
     if overrides:
         config.update(overrides)
-    for key in ("INSTANCE_PATH", "DATABASE_PATH", "ARCHIVE_PATH", "KEYS_PATH"):
+    # Beside the instance it belongs to, also when a test moves the instance.
+    config.setdefault("TLS_PATH", Path(config["INSTANCE_PATH"]) / "tls")
+    for key in ("INSTANCE_PATH", "DATABASE_PATH", "ARCHIVE_PATH", "KEYS_PATH", "TLS_PATH"):
         config[key] = Path(config[key])
     return config

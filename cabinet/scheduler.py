@@ -10,20 +10,19 @@ Jobs run one at a time (`_one_at_a_time`): a backup never competes with the rete
 """
 
 import datetime
-import fcntl
 import threading
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
+from cabinet import locks, tls
 from cabinet.auth import jobs as auth_jobs
 from cabinet.compliance import jobs as compliance_jobs
 from cabinet.config import TIMEZONE
 from cabinet.db import database, utcnow
 from cabinet.retention import jobs as retention_jobs
 
-_lock_handle = None
 _scheduler = None
 _one_at_a_time = threading.Lock()
 BACKUP_POLL_MINUTES = 10
@@ -31,17 +30,7 @@ BACKUP_POLL_MINUTES = 10
 
 def acquire_lock(path: Path) -> bool:
     """Take the process-wide scheduler lock; False if another process holds it."""
-    global _lock_handle
-    if _lock_handle is not None:
-        return True
-    handle = open(path, "a+")  # noqa: SIM115 - kept open for the life of the process
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        return False
-    _lock_handle = handle
-    return True
+    return locks.hold(path)
 
 
 # A failed night is tried again a little later, a few times, before the morning.
@@ -66,6 +55,13 @@ def nightly(app: Flask) -> bool:
         except Exception:
             succeeded = False
             app.logger.exception("Authentication housekeeping failed")
+    if app.config.get("TLS"):
+        # gunicorn reads the certificate for every connection: a renewal needs no restart.
+        try:
+            tls.ensure(app.config["TLS_PATH"], app.config["HOSTNAME"])
+        except Exception:
+            succeeded = False
+            app.logger.exception("TLS certificate renewal failed")
     return succeeded
 
 
@@ -129,6 +125,15 @@ def start(app: Flask) -> bool:
     return True
 
 
+def start_if_ready(app: Flask) -> bool:
+    """Start the scheduler here if the instance is initialised and no other process runs it.
+    gunicorn calls it as each worker boots (gunicorn.conf.py); `flask run` at the first
+    request."""
+    if app.config.get("DATABASE_READY") and app.extensions.get("cabinet.archive_key"):
+        return start(app)
+    return False
+
+
 def init_app(app: Flask) -> None:
     started = {"done": False}
 
@@ -136,5 +141,4 @@ def init_app(app: Flask) -> None:
     def _start_once():
         if not started["done"]:
             started["done"] = True
-            if app.config.get("DATABASE_READY") and app.extensions.get("cabinet.archive_key"):
-                start(app)
+            start_if_ready(app)

@@ -125,6 +125,13 @@ MATRIX = {
     "compliance.maintenance_log": ADMIN,
     "compliance.maintenance_edit": ADMIN,
     "compliance.maintenance_annotate": ADMIN,
+    # Issue 13: the tablet fetches the authority's public certificate and the manifest
+    # before anyone signs in on it; the enrolment page and its QR codes are the admin's.
+    "tablets.index": ADMIN,
+    "tablets.qr_code": ADMIN,
+    "tablets.profile": {"public"},
+    "tablets.certificate": {"public"},
+    "tablets.manifest": {"public"},
 }
 # Endpoints that would end the very session the walk relies on: covered in test_auth.
 SESSION_ENDING = {"auth.logout"}
@@ -158,6 +165,7 @@ def url_values(make_patient, user):
         "hours_id": 999_999,
         "absence_id": 999_999,
         "entry_ref": "inconnu",
+        "target": "application",
     }
 
 

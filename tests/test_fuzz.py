@@ -106,6 +106,7 @@ def ordinary(app, user, make_patient):
         "session_id": "1",
         "hours_id": "1",
         "absence_id": "1",
+        "target": "application",
         "run_id": "1",
         "entry_ref": _maintenance_entry(app, user),
     }

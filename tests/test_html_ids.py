@@ -95,6 +95,7 @@ def real_values(app, user, make_patient):
         "session_id": 1,
         "hours_id": 1,  # POST-only routes: not fetched here
         "absence_id": 1,
+        "target": "application",
         "run_id": 1,
         "kind": "poster",
         "entry_ref": _maintenance_entry(app, user),

@@ -4,6 +4,7 @@ French line — no traceback, no English SQLCipher lines, no key (issue 19, poin
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -68,7 +69,10 @@ def test_gunicorn_serves_with_the_right_keys(instance, tmp_path):
         deadline, status = time.monotonic() + 60, None
         while status is None and time.monotonic() < deadline and server.poll() is None:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/connexion") as response:  # noqa: S310
+                # HTTPS by gunicorn itself, with the instance's own authority (issue 13).
+                context = ssl.create_default_context(cafile=instance / "tls" / "ca.crt")
+                url = f"https://localhost:{port}/connexion"
+                with urllib.request.urlopen(url, context=context) as response:  # noqa: S310
                     status = response.status
             except OSError:
                 time.sleep(0.1)

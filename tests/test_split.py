@@ -83,6 +83,7 @@ def record_full_of_sentinels(app, user, make_patient):
         "session_id": 1,
         "hours_id": 1,
         "absence_id": 1,
+        "target": "application",
         "run_id": 1,
         "request_ref": request.ref,
         "kind": "poster",

@@ -10,9 +10,10 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from cabinet import commands
-from cabinet.compliance import backups, checks, jobs, locks, manifest, restitution, restore, wipe
+from cabinet.compliance import backups, checks, jobs, manifest, restitution, restore, wipe
 from cabinet.db import utcnow
 from cabinet.formatting import local_datetime
+from cabinet.locks import Busy
 
 group = AppGroup("backup", help="Encrypted backups tested by a restore; restore; rotation.")
 DIR = click.option(
@@ -35,7 +36,7 @@ def create_command(as_json):
     commands.require_ready()
     try:
         summary = backups.create("manual")
-    except (manifest.BackupError, locks.InstanceBusy) as refused:
+    except (manifest.BackupError, Busy) as refused:
         commands.fail(str(refused))
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -135,7 +136,7 @@ def restore_command(reference, target, yes, folder):
             )
         else:
             summary = restore.restore_in_place(current_app, reference, folder)
-    except (manifest.BackupError, locks.InstanceBusy) as refused:
+    except (manifest.BackupError, Busy) as refused:
         commands.fail(str(refused))
     click.echo(f"Sauvegarde {summary['name']} restaurée dans {summary['instance']}.")
     if summary["migrations"]:
@@ -151,7 +152,7 @@ def rotate_command(dry_run):
     commands.require_ready()
     try:
         deleted = jobs.rotate(utcnow(), dry_run=dry_run)
-    except locks.InstanceBusy as refused:
+    except Busy as refused:
         commands.fail(str(refused))
     verb = "serait supprimée" if dry_run else "supprimée"
     for path in deleted:
@@ -166,7 +167,7 @@ def run_command(force):
     commands.require_ready()
     try:
         summary = jobs.run(utcnow(), force=force)
-    except (manifest.BackupError, locks.InstanceBusy) as refused:
+    except (manifest.BackupError, Busy) as refused:
         commands.fail(str(refused))
     if summary is None:
         click.echo("Rien à faire : la sauvegarde de la nuit est déjà faite.")
@@ -222,7 +223,7 @@ def wipe_command(understood, with_backups):
         )
     try:
         report = wipe.wipe(current_app, with_backups=with_backups)
-    except locks.InstanceBusy as refused:
+    except Busy as refused:
         commands.fail(str(refused))
     for line in report:
         click.echo(line)

@@ -19,6 +19,7 @@ from cabinet.compliance import backups, locks, rotation
 from cabinet.compliance.models import BackupRun
 from cabinet.config import TIMEZONE
 from cabinet.db import database, retrying
+from cabinet.locks import Busy
 
 RETRIES = 3
 RETRY_AFTER = datetime.timedelta(minutes=20)
@@ -56,7 +57,7 @@ def run(now: datetime.datetime, force: bool = False) -> dict | None:
         return None
     try:
         summary = backups.create("scheduled" if not force else "manual", now)
-    except locks.InstanceBusy:
+    except Busy:
         if force:
             raise
         return None  # a backup by command is running: the next poll sees its outcome

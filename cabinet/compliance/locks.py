@@ -8,11 +8,10 @@
   anything serves, schedules or backs up; and a server starting meanwhile answers 503
   until it is done (it cannot take its shared lock).
 
-The kernel drops a lock when its process dies, however it dies: a killed backup or
-restore never leaves the instance locked.
+The primitives are `cabinet/locks.py`; a killed backup or restore never leaves the
+instance locked.
 """
 
-import fcntl
 import os
 import weakref
 from collections.abc import Iterator
@@ -21,44 +20,24 @@ from pathlib import Path
 
 from flask import Flask
 
+from cabinet.locks import exclusive, hold_shared
+
 SERVING = "serving.lock"
 SCHEDULER = "scheduler.lock"
 BACKUP = "backup.lock"
-
-
-class InstanceBusy(Exception):
-    """The instance is held by another process; the message says which, in French."""
 
 
 def hold_serving(app: Flask) -> bool:
     """Take this app's shared serving lock (once); False while a restore or wipe holds it."""
     if app.extensions.get("cabinet.serving_lock") is not None:
         return True
-    fd = os.open(app.config["INSTANCE_PATH"] / SERVING, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:
-        os.close(fd)
+    fd = hold_shared(app.config["INSTANCE_PATH"] / SERVING)
+    if fd is None:
         return False
     # Held for the life of the app (the process, in production); released with it.
     app.extensions["cabinet.serving_lock"] = fd
     weakref.finalize(app, os.close, fd)
     return True
-
-
-@contextmanager
-def exclusive(path: Path, message: str) -> Iterator[None]:
-    """Hold `path` exclusively for the block, or raise InstanceBusy(message) at once."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise InstanceBusy(message) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def backup_lock(instance: Path):

@@ -1,0 +1,62 @@
+"""Instance locks (`fcntl` on files of the instance folder): one process per instance for a
+background duty (the nightly jobs, the mDNS announcement), shared holds that say "this
+process serves", and exclusive blocks that run only when nothing else holds the file.
+
+The kernel drops a lock when its process dies, however it dies: nothing is left locked.
+"""
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+_held: dict[Path, IO] = {}
+
+
+class Busy(Exception):
+    """Another process holds the lock; the message says which, in French."""
+
+
+def hold(path: Path) -> bool:
+    """Take the lock on `path` for the life of this process; False if another holds it.
+    gunicorn runs several workers: a duty goes to whichever takes its lock first, and when
+    that worker dies the next one gunicorn starts takes it over."""
+    if path in _held:
+        return True
+    handle = open(path, "a+")  # noqa: SIM115 - kept open for the life of the process
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return False
+    _held[path] = handle
+    return True
+
+
+def hold_shared(path: Path) -> int | None:
+    """A shared hold on `path` (its file descriptor, to keep open), or None while someone
+    holds it exclusively."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+@contextmanager
+def exclusive(path: Path, message: str) -> Iterator[None]:
+    """Hold `path` exclusively for the block, or raise Busy(message) at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise Busy(message) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
