@@ -17,6 +17,7 @@ from cabinet import (
     appointments,
     audit,
     auth,
+    billing,
     cli,
     compliance,
     config,
@@ -26,6 +27,7 @@ from cabinet import (
     home,
     notices,
     patients,
+    prescriptions,
     records,
     retention,
     rights,
@@ -35,6 +37,7 @@ from cabinet import (
     urls,
     users,
 )
+from cabinet.appointments import annotations
 from cabinet.audit import lookups
 from cabinet.auth.models import User
 from cabinet.compliance import rotation
@@ -92,6 +95,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(rights.bp, url_prefix="/droits")
     app.register_blueprint(compliance.bp, url_prefix="/continuite")
     app.register_blueprint(tablets.bp)
+    app.register_blueprint(prescriptions.bp, url_prefix="/ordonnances")
+    app.register_blueprint(billing.bp, url_prefix="/cotation")
 
 
 def _compose(app: Flask) -> None:
@@ -102,6 +107,9 @@ def _compose(app: Flask) -> None:
     )
     panels.register(app, "payment.record", "records/_payments_panel.html", records.payments_panel)
     panels.register(app, "record.read", "records/_panel.html", records.patient_panel)
+    panels.register(app, "record.read", "prescriptions/_panel.html", prescriptions.patient_panel)
+    # The agenda's "séance 7/10", for those whose record of the patient is open.
+    annotations.register(app, "record.read", prescriptions.agenda_notes)
     panels.register(
         app, "patient.admin.write", "rights/_preferences_panel.html", rights.preferences_panel
     )

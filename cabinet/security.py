@@ -53,6 +53,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "care_team.refer",
             "rights.register",
             "rights.release",
+            "prescription.renewals",
         }
     ),
     "secretary": frozenset(
@@ -62,6 +63,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "appointment.manage",
             "payment.record",
             "rights.register",
+            # Patient, prescriber and date of the prescriptions to renew, never the acts (A1).
+            "prescription.renewals",
         }
     ),
 }

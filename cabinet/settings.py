@@ -151,6 +151,26 @@ DECLARED: dict[str, Declared] = {
     "backup_keep_daily": Declared("Sauvegardes quotidiennes gardées", 7, int, 1, 60),
     "backup_keep_weekly": Declared("Sauvegardes hebdomadaires gardées", 4, int, 0, 52),
     "backup_keep_monthly": Declared("Sauvegardes mensuelles gardées", 12, int, 0, 120),
+    # Prescriptions and the cotation aid (docs/cotation.md).
+    "prescription_renewal_days": Declared(
+        "Ordonnances à renouveler : échéance dans les (jours)",
+        7,
+        int,
+        1,
+        60,
+        help="Une ordonnance figure aussi dans la liste quand il reste deux séances ou moins.",
+    ),
+    "bsi_renewal_months": Declared(
+        "Renouvellement du BSI (mois)",
+        12,
+        int,
+        1,
+        24,
+        help="Délai après lequel le bilan de soins infirmiers est à refaire [à confirmer].",
+    ),
+    "alsace_moselle": Declared(
+        "Cabinet en Alsace-Moselle (Vendredi saint et 26 décembre fériés)", False, bool
+    ),
 }
 
 

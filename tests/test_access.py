@@ -132,6 +132,22 @@ MATRIX = {
     "tablets.profile": {"public"},
     "tablets.certificate": {"public"},
     "tablets.manifest": {"public"},
+    # Prescriptions and the cotation aid (issue 15): care-record data for practitioners; the
+    # secretary's renewal calls list holds patient, prescriber and date only (A1).
+    "prescriptions.new": PRACTITIONERS,
+    "prescriptions.show": PRACTITIONERS,
+    "prescriptions.add_photo": PRACTITIONERS,
+    "prescriptions.photo": PRACTITIONERS,
+    "prescriptions.propose_series": PRACTITIONERS,
+    "prescriptions.renewals": PRACTITIONERS,
+    "prescriptions.renewal_calls": CARE,
+    "prescriptions.record_bsi": PRACTITIONERS,
+    "billing.price_visit": PRACTITIONERS,
+    "billing.prebill": PRACTITIONERS,
+    "billing.export_prebill": PRACTITIONERS,
+    "billing.print_prebill": PRACTITIONERS,
+    "billing.mark_paid": PRACTITIONERS,
+    "billing.tariffs_page": ADMIN,
 }
 # Endpoints that would end the very session the walk relies on: covered in test_auth.
 SESSION_ENDING = {"auth.logout"}
@@ -166,6 +182,8 @@ def url_values(make_patient, user):
         "absence_id": 999_999,
         "entry_ref": "inconnu",
         "target": "application",
+        "prescription_ref": "inconnu",
+        "visit_ref": "inconnu",
     }
 
 

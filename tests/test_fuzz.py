@@ -107,6 +107,8 @@ def ordinary(app, user, make_patient):
         "hours_id": "1",
         "absence_id": "1",
         "target": "application",
+        "prescription_ref": "inconnu",
+        "visit_ref": "inconnu",
         "run_id": "1",
         "entry_ref": _maintenance_entry(app, user),
     }

@@ -96,6 +96,8 @@ def real_values(app, user, make_patient):
         "hours_id": 1,  # POST-only routes: not fetched here
         "absence_id": 1,
         "target": "application",
+        "prescription_ref": "inconnu",
+        "visit_ref": "inconnu",
         "run_id": 1,
         "kind": "poster",
         "entry_ref": _maintenance_entry(app, user),

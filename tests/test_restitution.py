@@ -136,3 +136,17 @@ def test_every_table_belongs_to_a_documented_domain(app):
                 assert restitution._columns(conn, schema, table) == documented, table
         conn.close()
     assert snapshot  # the export reads through the snapshot connection
+
+
+def test_the_documented_schema_is_the_one_the_code_writes(app):
+    """docs/restitution-schema.json is `python -m cabinet.compliance.restitution_schema`'s
+    output for a new instance: rewrite it when a table is added."""
+    from cabinet.compliance import restitution_schema
+    from cabinet.retention.archive import ensure_schema
+
+    with app.app_context():
+        ensure_schema()
+        conn = restitution._open(app.config)
+        written = restitution_schema.render(conn)
+        conn.close()
+    assert restitution.SCHEMA_PATH.read_text() == written

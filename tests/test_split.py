@@ -73,10 +73,13 @@ def record_full_of_sentinels(app, user, make_patient):
             False,
             patient.ref,
         )
+        prescription, visit = _prescription_full_of_sentinels(doctor, patient)
     return {
         "patient_ref": patient.ref,
         "appointment_ref": appointment.ref,
         "item_ref": items[0].ref,
+        "prescription_ref": prescription.ref,
+        "visit_ref": visit.ref,
         "user_ref": user("locum").ref,
         "filename": "css/app.css",
         "credential_id": 1,
@@ -89,6 +92,54 @@ def record_full_of_sentinels(app, user, make_patient):
         "kind": "poster",
         "entry_ref": "inconnu",
     }
+
+
+def _prescription_full_of_sentinels(doctor, patient):
+    """A prescription due for renewal whose acts (words and codes) hold the sentinel, with a
+    photo, a BSI and a priced, paid visit: the secretary's renewal list shows the patient,
+    the prescriber and the date, and nothing of the acts."""
+    from cabinet.billing import services as billing
+    from cabinet.prescriptions import services as prescriptions
+    from tests.photos import jpeg
+
+    today = datetime.date.today()
+    prescription = prescriptions.create(
+        doctor,
+        patient,
+        {
+            "prescriber_name": "Dr Prescriptrice",
+            "prescriber_rpps": "",
+            "prescribed_on": today,
+            "kind": "nursing",
+            "acts_text": f"pansement {SENTINEL}",
+            "act_codes": f"AMI 4, {SENTINEL}",
+            "sessions_count": 10,
+            "per_week": 7,
+            "rhythm": f"rythme {SENTINEL}",
+            "starts_on": today,
+            "valid_until": today + datetime.timedelta(days=3),
+            "renewable": True,
+            "night_required": False,
+            "home_care": True,
+        },
+        jpeg(),
+    )
+    prescriptions.record_bsi(doctor, patient, today, "BSB")
+    visit = billing.save(
+        doctor,
+        patient,
+        billing.Visit(today, datetime.time(9), ["ami-pansement-lourd"], prescription, home=True),
+    )
+    billing.mark_paid(doctor, visit, "cash")
+    return prescription, visit
+
+
+def test_secretary_renewal_list_names_patient_prescriber_date_only(
+    secretary_client, record_full_of_sentinels
+):
+    page = secretary_client.get("/ordonnances/a-renouveler/appels").get_data(as_text=True)
+    assert "TÉMOIN" in page and "Dr Prescriptrice" in page
+    assert SENTINEL not in page and "AMI 4" not in page and "séance" not in page.lower()
 
 
 def _urls(app, values):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import abort
 
-from cabinet.appointments import schedule
+from cabinet.appointments import annotations, schedule
 from cabinet.appointments.models import ACTIVE_STATUSES, Absence, Appointment, AppointmentType
 from cabinet.audit import trace
 from cabinet.auth.models import User
@@ -112,6 +112,7 @@ class AgendaPage:
     absences: list[Absence]
     previous: datetime.date
     following: datetime.date
+    notes: dict[int, list[str]]  # under each appointment, from the domains above (séance n/N)
 
 
 def _shown(everyone: list[User], actor, weekly: bool, chosen_ref: str) -> list[User]:
@@ -145,6 +146,7 @@ def agenda_page(actor, day: datetime.date, view: str, chosen_ref: str) -> Agenda
         absences=list(absences_between(ids, start, end)) if ids else [],
         previous=day - datetime.timedelta(days=7 if weekly else 1),
         following=day + datetime.timedelta(days=7 if weekly else 1),
+        notes=annotations.for_user(actor, appointments),
     )
     trace(
         actor,

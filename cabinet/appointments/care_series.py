@@ -32,6 +32,7 @@ def create(
     note="",
     team_reason="",
     team_note="",
+    prescription_ref="",
 ) -> Series:
     """Save the whole series in one transaction, or nothing if any occurrence conflicts."""
     ensure_bookable(patient)
@@ -54,6 +55,7 @@ def create(
             weekdays=",".join(str(d) for d in sorted(weekdays)),
             local_time=local_time,
             first_date=first_date,
+            prescription_ref=prescription_ref,
             created_by=actor.id,
         )
         for occurrence in occurrences:

@@ -160,14 +160,29 @@ class SeriesForm(_Booking):
     time = TimeField("Heure", validators=[DataRequired("Indiquez une heure valide.")])
     first_date = DateField("À partir du", validators=[DataRequired("Indiquez une date valide.")])
     confirm = BooleanField()
+    # Set when the series is proposed from a prescription (?ordonnance=): an opaque ref.
+    prescription_ref = HiddenField(validators=[Optional(), Length(max=40)])
 
     def validate_first_date(self, field):
         if field.data and field.data < datetime.date.today():
             raise ValidationError("La série ne peut pas commencer dans le passé.")
 
     def prefill(self, args) -> None:
+        """Also from a prescription: ?ordonnance=&seances=&jours=0,3&debut=."""
         super().prefill(args)
         self.first_date.data = datetime.date.today()
+        first = dates.parse_day(args.get("debut"))
+        if first and first > self.first_date.data:
+            self.first_date.data = first
+        if args.get("seances", "").isdigit() and len(args["seances"]) <= 3:
+            self.count.data = min(60, max(1, int(args["seances"])))
+        days = [d for d in args.get("jours", "").split(",") if d in {str(i) for i in range(7)}]
+        if days:
+            self.weekdays.data = days
+        self.prescription_ref.data = args.get("ordonnance", "")[:40]
+
+    def details(self) -> dict:
+        return {**super().details(), "prescription_ref": self.prescription_ref.data or ""}
 
     def rhythm(self) -> tuple:
         """First date, weekdays, local time and count: when the sessions fall."""

@@ -89,6 +89,9 @@ class Series(BaseModel):
     weekdays = CharField()  # "0,3" = Monday and Thursday
     local_time = TimeField()
     first_date = DateField()
+    # The prescription it was proposed from (an opaque ref: the agenda knows nothing more
+    # of it; cabinet/prescriptions counts the honoured sessions against it).
+    prescription_ref = CharField(default="")
     created_by = ForeignKeyField(User, on_delete="RESTRICT", backref="+")
     created_at = DateTimeField(default=utcnow)
 

@@ -27,6 +27,8 @@ PLAIN = {
     "trace": "Journal des traces",
     "backups": "Sauvegardes",
     "instance": "Toutes les données du cabinet",
+    "prescriptions": "Ordonnances du patient",
+    "prebill": "Pré-facturation",
 }
 # Targets "<kind>:<id or ref>": the kind names the item; the id itself means nothing to people.
 KINDS = {
@@ -40,6 +42,10 @@ KINDS = {
     "notice": "Notice d'information",
     "backup": "Sauvegarde",
     "maintenance": "Intervention de la main courante",
+    "prescription": "Ordonnance",
+    "bsi": "Bilan de soins infirmiers",
+    "visit": "Visite cotée",
+    "tariff": "Tarif",
 }
 NOTICES = {"poster": "affiche", "leaflet": "dépliant", "short": "texte court"}
 

@@ -60,6 +60,8 @@ DOMAINS = {
         "receipt",
         "break_glass",
     ],
+    "prescriptions": ["prescription", "prescription_photo", "nursing_assessment"],
+    "billing": ["tariff", "ngap_act", "priced_visit"],
     "rights": ["rights_request"],
     "retention": ["retention_run"],
     "archive": ["archived_file", "anonymous_stat"],

@@ -12,6 +12,8 @@ import hashlib
 import hmac
 import json
 
+from peewee import BlobField
+
 from cabinet.appointments.models import (
     STATUSES,
     Appointment,
@@ -20,9 +22,11 @@ from cabinet.appointments.models import (
     Series,
 )
 from cabinet.auth.models import User
+from cabinet.billing.models import PricedVisit
 from cabinet.patients.identity import IDENTITY_STATUSES
 from cabinet.patients.models import SEXES, CareAssignment, Patient, PatientChange
 from cabinet.patients.services import TRACKED_FIELDS
+from cabinet.prescriptions.models import NursingAssessment, Prescription, PrescriptionPhoto
 from cabinet.records.models import (
     ITEM_KINDS,
     MEASUREMENT_UNITS,
@@ -51,6 +55,11 @@ TABLES = [
     ("session_act", SessionAct, {"session": "care_session"}),
     ("care_sheet", CareSheet, {"patient": "patient", "session": "care_session"}),
     ("care_assignment", CareAssignment, {"patient": "patient"}),
+    ("prescription", Prescription, {"patient": "patient"}),
+    ("prescription_photo", PrescriptionPhoto, {"prescription": "prescription"}),
+    ("nursing_assessment", NursingAssessment, {"patient": "patient"}),
+    # Its receipt stays in the active base (the books' own period): the id still names it.
+    ("priced_visit", PricedVisit, {"patient": "patient", "prescription": "prescription"}),
 ]
 
 
@@ -119,8 +128,9 @@ def restore(document: dict) -> Patient:
     new_ids: dict[str, dict[int, int]] = {}
     for name, model, links in TABLES:
         new_ids[name] = {}
-        for row in document[name]:
-            values = dict(row)
+        # A document archived before a table existed has no rows for it.
+        for row in document.get(name, []):
+            values = _stored(model, row)
             old_id = values.pop("id")
             for field, table in links.items():
                 if values.get(field) is not None:
@@ -130,14 +140,24 @@ def restore(document: dict) -> Patient:
     return Patient.get_by_id(patient_id)
 
 
+def _stored(model, row: dict) -> dict:
+    """A document's row as the table stores it: blobs were written in hexadecimal."""
+    values = dict(row)
+    for name, value in row.items():
+        field = model._meta.fields.get(name) or model._meta.combined.get(name)
+        if isinstance(field, BlobField) and isinstance(value, str):
+            values[name] = bytes.fromhex(value)
+    return values
+
+
 def comparable(document: dict) -> dict:
     """The document without row ids (which change on restore), links given by position."""
     positions: dict[str, dict[int, int]] = {}
     result = {}
     for name, _, links in TABLES:
-        positions[name] = {row["id"]: index for index, row in enumerate(document[name])}
+        positions[name] = {row["id"]: index for index, row in enumerate(document.get(name, []))}
         rows = []
-        for row in document[name]:
+        for row in document.get(name, []):
             values = {k: v for k, v in row.items() if k != "id"}
             for field, table in links.items():
                 if values.get(field) is not None:

@@ -47,6 +47,10 @@ MEDICAL_TABLES = (
     "session_act",
     "care_sheet",
     "care_assignment",
+    "prescription",
+    "prescription_photo",
+    "nursing_assessment",
+    "priced_visit",
 )
 
 
