@@ -23,6 +23,7 @@ from cabinet.auth.models import User
 from cabinet.db import database, utcnow
 from cabinet.patients.identity import OID_BY_KIND, make_nir, search_key
 from cabinet.patients.models import CareAssignment, Patient
+from cabinet.prescriptions import services as prescription_services
 from cabinet.records import services as record_services
 from cabinet.records.models import Act
 from cabinet.users.services import create_user
@@ -167,6 +168,7 @@ def seed(patients: int = 200, seed: int = 1, batch: int = 5000, appointments: in
     booked = seed_appointments(appointments, rng, pools) if appointments and patients else 0
     if booked:
         seed_records(rng)
+        seed_prescriptions(rng, pools)
     seed_practice_settings()
     with database.atomic():
         trace(
@@ -467,3 +469,69 @@ def seed_records(rng: random.Random, count: int = 30) -> None:
                 pain_score=rng.randint(1, 7),
                 paid_mode=rng.choice(["card", "cheque", "third_party"]),
             )
+
+
+# A few prescriptions per practitioner (issue 15): nursing ones at home with a night
+# passage, physiotherapy series of AMK sessions; some near their end, so the renewals
+# list and "sessions left" have something to show.
+DEMO_PRESCRIPTIONS = [
+    {
+        "kind": "nursing",
+        "acts_text": "Pansement complexe d'ulcère de jambe, tous les deux jours",
+        "act_codes": "AMI 4",
+        "sessions_count": 15,
+        "per_week": 3,
+        "home_care": True,
+    },
+    {
+        "kind": "nursing",
+        "acts_text": "Injection d'insuline matin et soir, surveillance glycémique",
+        "act_codes": "AMI 1",
+        "sessions_count": 60,
+        "per_week": 7,
+        "rhythm": "2 passages par jour pendant 30 jours",
+        "home_care": True,
+        "night_required": True,
+    },
+    {
+        "kind": "physiotherapy",
+        "acts_text": "Rééducation après prothèse totale de genou",
+        "act_codes": "AMK 8",
+        "sessions_count": 20,
+        "per_week": 2,
+    },
+    {
+        "kind": "physiotherapy",
+        "acts_text": "Rééducation du rachis lombaire",
+        "act_codes": "AMK 7,5",
+        "sessions_count": 10,
+        "per_week": 2,
+        "renewable": True,
+    },
+]
+
+
+def seed_prescriptions(rng: random.Random, pools: Pools, per_practitioner: int = 4) -> None:
+    """Fictitious prescriptions for the demo practitioners' recent patients, recorded
+    through the service like a user would (traced, care team joined)."""
+    today = datetime.date.today()
+    for practitioner in agenda.practitioners()[:2]:
+        recent = (
+            Appointment.select(Appointment.patient)
+            .where(Appointment.practitioner == practitioner, Appointment.status == "honoured")
+            .order_by(Appointment.starts_at.desc())
+            .limit(per_practitioner * 10)
+        )
+        patient_ids = list(dict.fromkeys(a.patient_id for a in recent))[:per_practitioner]
+        for number, patient_id in enumerate(patient_ids):
+            fields = dict(DEMO_PRESCRIPTIONS[number % len(DEMO_PRESCRIPTIONS)])
+            prescribed = today - datetime.timedelta(days=rng.randint(10, 40))
+            fields.update(
+                prescriber_name=f"Dr {rng.choice(pools.female + pools.male)} "
+                f"{rng.choice(pools.last)}",
+                prescribed_on=prescribed,
+                starts_on=prescribed + datetime.timedelta(days=2),
+                valid_until=today + datetime.timedelta(days=rng.choice([5, 12, 60])),
+            )
+            patient = Patient.get_by_id(patient_id)
+            prescription_services.create(practitioner, patient, fields)

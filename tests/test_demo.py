@@ -46,3 +46,26 @@ def test_demo_practitioners_treat_the_patients_they_see(app, runner):
         team = {(m.patient_id, m.practitioner_id) for m in CareAssignment.select()}
         assert booked and booked <= team
         assert RecordItem.select().count() > 0
+
+
+def test_demo_has_prescriptions_with_sessions_left_and_renewals(app, runner):
+    """Issue 15 done-means: each demo practitioner has a few prescriptions, some at home
+    with a night passage, some physiotherapy series, and some falling due for renewal."""
+    import datetime
+
+    from cabinet.auth.models import User
+    from cabinet.prescriptions import services
+    from cabinet.prescriptions.models import Prescription
+
+    result = runner.invoke(
+        args=["seed-demo", "--patients", "40", "--seed", "5", "--appointments", "2000"]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        rows = list(Prescription.select())
+        assert {row.kind for row in rows} == {"nursing", "physiotherapy"}
+        assert any(row.night_required and row.home_care for row in rows)
+        nurse = User.get(User.login == "praticien")
+        assert services.renewals(nurse, datetime.date.today())
+        left = services.progress_of(rows, datetime.date.today())
+        assert all(0 < item.left <= item.total for item in left)
