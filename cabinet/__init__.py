@@ -24,6 +24,7 @@ from cabinet import (
     db,
     errors,
     formatting,
+    governance,
     home,
     notices,
     patients,
@@ -41,6 +42,7 @@ from cabinet.appointments import annotations
 from cabinet.audit import lookups
 from cabinet.auth.models import User
 from cabinet.compliance import rotation
+from cabinet.governance import dpia
 from cabinet.notices import content as notices_content
 from cabinet.patients import panels
 from cabinet.retention import archive
@@ -97,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(tablets.bp)
     app.register_blueprint(prescriptions.bp, url_prefix="/ordonnances")
     app.register_blueprint(billing.bp, url_prefix="/cotation")
+    app.register_blueprint(governance.bp, url_prefix="/conformite")
 
 
 def _compose(app: Flask) -> None:
@@ -116,6 +119,8 @@ def _compose(app: Flask) -> None:
     panels.register(app, "rights.register", "rights/_patient_panel.html", rights.patient_panel)
     # The register of processing states how long backups may keep a deleted file.
     notices_content.provide_backup_measures(app, rotation.register_sentence)
+    # … and the DPIA indicator (G1): `governance` too sits above `notices`.
+    notices_content.provide_dpia_sentence(app, dpia.register_sentence)
     # `audit` imports no domain: the journal names accounts and patients through these.
     lookups.provide(
         app,

@@ -10,6 +10,7 @@ from cabinet.audit import cli as audit_cli
 from cabinet.auth import cli as auth_cli
 from cabinet.compliance import cli as compliance_cli
 from cabinet.compliance import maintenance
+from cabinet.governance import cli as governance_cli
 from cabinet.retention import cli as retention_cli
 from cabinet.users import cli as users_cli
 
@@ -106,6 +107,7 @@ COMMANDS = [
     compliance_cli.group,
     compliance_cli.export_all_command,
     compliance_cli.wipe_command,
+    governance_cli.group,
 ]
 
 

@@ -6,6 +6,7 @@ midnight in UTC, overflows. Every typed date (forms, `?jour=`, `--as-of`) is che
 here, so an absurd date is refused with a French message instead of failing deep inside.
 """
 
+import calendar
 import datetime
 
 FIRST_DAY = datetime.date(1900, 1, 1)
@@ -24,3 +25,10 @@ def parse_day(text: str | None) -> datetime.date | None:
     except ValueError:
         return None
     return day if in_range(day) else None
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later (the 29 February → the 28th)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

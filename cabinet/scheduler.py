@@ -22,6 +22,7 @@ from cabinet.compliance import jobs as compliance_jobs
 from cabinet.config import TIMEZONE
 from cabinet.db import database, utcnow
 from cabinet.retention import jobs as retention_jobs
+from cabinet.users import expiry
 
 _scheduler = None
 _one_at_a_time = threading.Lock()
@@ -55,6 +56,11 @@ def nightly(app: Flask) -> bool:
         except Exception:
             succeeded = False
             app.logger.exception("Authentication housekeeping failed")
+        try:
+            expiry.run(utcnow())  # A4: accounts past their end date or unused
+        except Exception:
+            succeeded = False
+            app.logger.exception("Disabling obsolete accounts failed")
     if app.config.get("TLS"):
         # gunicorn reads the certificate for every connection: a renewal needs no restart.
         try:

@@ -38,6 +38,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "care_team.manage",
             "rights.register",
             "rights.answer",
+            "compliance.manage",
         }
     ),
     "practitioner": frozenset(

@@ -64,6 +64,15 @@ def _basis(purpose: str, default: str) -> Declared:
 
 DECLARED: dict[str, Declared] = {
     "idle_lock_minutes": Declared("Verrouillage après inactivité (minutes)", 5, int, 1, 30),
+    "account_inactivity_months": Declared(
+        "Désactivation des comptes inutilisés (mois)",
+        6,
+        int,
+        1,
+        24,
+        help="Un compte qui ne s'est pas connecté depuis ce délai est désactivé chaque nuit "
+        "(jamais le dernier administrateur). L'administrateur peut le réactiver.",
+    ),
     "password_min_entropy": Declared(
         "Entropie minimale des mots de passe (bits)",
         50,

@@ -125,6 +125,18 @@ MATRIX = {
     "compliance.maintenance_log": ADMIN,
     "compliance.maintenance_edit": ADMIN,
     "compliance.maintenance_annotate": ADMIN,
+    "governance.index": ADMIN,
+    "governance.new_incident": ADMIN,
+    "governance.incident": ADMIN,
+    "governance.complete_incident": ADMIN,
+    "governance.notify_incident": ADMIN,
+    "governance.cnil_text": ADMIN,
+    "governance.persons_letter": ADMIN,
+    "governance.incident_register": ADMIN,
+    "governance.review": ADMIN,
+    "governance.past_review": ADMIN,
+    "governance.compliance_report": ADMIN,
+    "governance.confirm_measure": ADMIN,
     # Issue 13: the tablet fetches the authority's public certificate and the manifest
     # before anyone signs in on it; the enrolment page and its QR codes are the admin's.
     "tablets.index": ADMIN,
@@ -184,6 +196,8 @@ def url_values(make_patient, user):
         "target": "application",
         "prescription_ref": "inconnu",
         "visit_ref": "inconnu",
+        "incident_ref": "inconnu",
+        "review_ref": "inconnu",
     }
 
 

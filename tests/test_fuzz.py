@@ -111,6 +111,8 @@ def ordinary(app, user, make_patient):
         "visit_ref": "inconnu",
         "run_id": "1",
         "entry_ref": _maintenance_entry(app, user),
+        "incident_ref": _incident(app, user),
+        "review_ref": "inconnu",
     }
     params = {
         **{name: day for name in ("jour", "day", "first_date", "received_on", "session_date")},
@@ -165,6 +167,20 @@ def _maintenance_entry(app, user) -> str:
             user("admin"), datetime.date.today(), "Technicien", "", "Mise à jour", False
         )
     return entry.ref
+
+
+def _incident(app, user) -> str:
+    from cabinet.governance import incidents
+
+    with app.test_request_context():
+        found = datetime.datetime(2026, 11, 30, 9, 0)
+        fields = {
+            "discovered_at": found,
+            "noticed_by": "Secrétaire",
+            "natures": ["integrity"],
+            "description": "Fiche modifiée par erreur.",
+        }
+        return incidents.record(user("admin"), fields).ref
 
 
 def _path(rule, values: dict) -> str:

@@ -101,7 +101,30 @@ def real_values(app, user, make_patient):
         "run_id": 1,
         "kind": "poster",
         "entry_ref": _maintenance_entry(app, user),
+        **_governance(app, user),
     }
+
+
+def _governance(app, user) -> dict:
+    """An incident with an addition and a signed review: their pages hold several forms."""
+    from cabinet.auth.models import User
+    from cabinet.governance import incidents, reviews
+
+    admin = user("admin")
+    with app.test_request_context():
+        found = datetime.datetime(2026, 11, 30, 9, 0)
+        incident = incidents.record(
+            admin,
+            {
+                "discovered_at": found,
+                "noticed_by": "Secrétaire",
+                "natures": ["integrity"],
+                "description": "Fiche modifiée par erreur.",
+            },
+        )
+        incidents.complete(admin, incident, {"consequences": "Aucune."})
+        review = reviews.sign(admin, {u.id: "kept" for u in User.select()})
+    return {"incident_ref": incident.ref, "review_ref": review.ref}
 
 
 def _maintenance_entry(app, user) -> str:

@@ -26,6 +26,7 @@ def _settings(admin_client, idle_lock_minutes: int) -> None:
             "idle_lock_minutes": str(idle_lock_minutes),
             "password_min_entropy": "50",
             "trace_retention_days": "365",
+            "account_inactivity_months": "6",
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)

@@ -11,7 +11,12 @@ from cabinet import settings
 from tests.conftest import traces
 from tests.test_notices import PRACTICE
 
-SECURITY = {"idle_lock_minutes": "5", "password_min_entropy": "50", "trace_retention_days": "365"}
+SECURITY = {
+    "idle_lock_minutes": "5",
+    "password_min_entropy": "50",
+    "trace_retention_days": "365",
+    "account_inactivity_months": "6",
+}
 
 
 def test_every_field_of_the_settings_forms_is_its_declaration(app):

@@ -91,6 +91,8 @@ def record_full_of_sentinels(app, user, make_patient):
         "request_ref": request.ref,
         "kind": "poster",
         "entry_ref": "inconnu",
+        "incident_ref": "inconnu",
+        "review_ref": "inconnu",
     }
 
 

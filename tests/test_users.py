@@ -101,6 +101,7 @@ def test_security_settings_are_validated_and_traced(app, admin_client):
             "idle_lock_minutes": "10",
             "password_min_entropy": "80",
             "trace_retention_days": "365",
+            "account_inactivity_months": "6",
         },
     )
     assert good.status_code == 302

@@ -146,6 +146,7 @@ EXEMPT = {
     "idle_lock_minutes": "5",
     "password_min_entropy": "50",
     "trace_retention_days": "365",
+    "account_inactivity_months": "6",
     "secretary_second_factor_exempt": "y",
 }
 

@@ -117,6 +117,17 @@ ACTIONS: dict[str, str] = {
     "maintenance.annotate": "Note ajoutée à une intervention de la main courante",
     "system.export_all": "Export complet des données du cabinet (restitution)",
     "system.wipe": "Effacement sécurisé de l'instance",
+    "audit.verify": "Vérification de la chaîne des traces",
+    # Governance (T5, A4, A5, G2)
+    "incident.record": "Violation de données inscrite au registre",
+    "incident.complete": "Complément d'un incident du registre des violations",
+    "incident.notify": "Notification d'une violation à la CNIL enregistrée",
+    "incident.view": "Consultation d'un incident du registre des violations",
+    "user.disable_spared": "Dernier administrateur laissé actif par la désactivation automatique",
+    "review.sign": "Revue annuelle des habilitations signée",
+    "review.view": "Consultation d'une revue des habilitations",
+    "compliance.report": "Consultation du rapport de conformité",
+    "compliance.confirm": "Mesure organisationnelle confirmée par le cabinet",
 }
 
 

@@ -9,6 +9,7 @@ from peewee import DatabaseError
 
 from cabinet import commands
 from cabinet.audit import jobs, verification
+from cabinet.audit.services import trace
 
 group = AppGroup("audit", help="The audit trail: verify the sealed chain, prune old traces.")
 
@@ -25,6 +26,8 @@ def verify_command():
     except DatabaseError as error:
         # The trace table itself is unreadable (dropped, malformed page): say so, once.
         commands.fail(f"Journal illisible — {type(error).__name__} : rien n'a été vérifié.")
+    # The compliance report shows the last verification (G2): it is itself a trace.
+    trace(None, "audit.verify", detail=f"{count} entrée(s) vérifiée(s)")
     click.echo(
         f"Journal intègre : {count} entrée(s) vérifiée(s) en {time.perf_counter() - started:.1f} s."
     )

@@ -29,6 +29,7 @@ PLAIN = {
     "instance": "Toutes les données du cabinet",
     "prescriptions": "Ordonnances du patient",
     "prebill": "Pré-facturation",
+    "compliance_report": "Rapport de conformité",
 }
 # Targets "<kind>:<id or ref>": the kind names the item; the id itself means nothing to people.
 KINDS = {
@@ -46,6 +47,9 @@ KINDS = {
     "bsi": "Bilan de soins infirmiers",
     "visit": "Visite cotée",
     "tariff": "Tarif",
+    "incident": "Violation de données (registre)",
+    "review": "Revue des habilitations",
+    "measure": "Mesure du rapport de conformité",
 }
 NOTICES = {"poster": "affiche", "leaflet": "dépliant", "short": "texte court"}
 

@@ -29,6 +29,8 @@ class User(UserMixin, BaseModel):
     must_change_password = BooleanField(default=False)
     end_date = DateField(null=True)  # a locum's last day; after it the account cannot log in
     disabled_at = DateTimeField(null=True)
+    disabled_reason = CharField(default="")  # why, when the software disabled it (A4)
+    reenabled_at = DateTimeField(null=True)  # the inactivity delay counts from here too
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
     locked_at = DateTimeField(null=True)  # after too many failures; the admin unlocks (S3)

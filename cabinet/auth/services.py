@@ -25,6 +25,10 @@ from cabinet.db import database, utcnow
 
 GENERIC_FAILURE = "Identifiant ou mot de passe incorrect."
 EXPIRED = "Ce compte a atteint sa date de fin. Adressez-vous à l'administrateur du cabinet."
+AUTO_DISABLED = (
+    "Ce compte a été désactivé automatiquement : {reason}. Adressez-vous à "
+    "l'administrateur du cabinet pour le réactiver."
+)
 PENDING_LIFETIME = datetime.timedelta(minutes=10)
 # Changing the password or the second factors needs an authentication this recent (S5):
 # a session left open on a borrowed tablet must not become a lasting takeover.
@@ -88,6 +92,9 @@ def check_password(login: str, password: str) -> User:
         raise LoginRefused(lockout.LOCKED)
     if user.disabled_at is not None:
         _guess_failed(key, user, "compte désactivé")
+        if user.disabled_reason:
+            # Disabled by the nightly job (A4): the right password earns the reason.
+            raise LoginRefused(AUTO_DISABLED.format(reason=user.disabled_reason))
         raise LoginRefused(GENERIC_FAILURE)
     if user.is_expired():
         trace(

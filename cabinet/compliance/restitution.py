@@ -67,6 +67,13 @@ DOMAINS = {
     "archive": ["archived_file", "anonymous_stat"],
     "audit": ["trace", "trace_checkpoint"],
     "compliance": ["backup_run", "backup_check", "maintenance_entry", "maintenance_note"],
+    "governance": [
+        "incident",
+        "incident_update",
+        "access_review",
+        "access_review_line",
+        "measure_confirmation",
+    ],
 }
 ARCHIVE_TABLES = {"archived_file", "anonymous_stat"}
 # Secrets and short-lived security state: of no use to the practice, a risk if they leaked.

@@ -31,6 +31,7 @@ DESCRIPTIONS = {
     "audit": "Journal des traces scellé (chaîne d'empreintes à clé) et points de départ après "
     "purge",
     "compliance": "Sauvegardes (exécutions, tests de restauration), main courante et ses notes",
+    "governance": "Registre des violations et ses compléments, revues des habilitations, mesures confirmées par le cabinet",
     restitution.OTHER: "Tables qu'aucun domaine ne nomme encore (versions ultérieures)",
 }
 

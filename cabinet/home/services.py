@@ -8,6 +8,7 @@ from cabinet import settings
 from cabinet.audit import trace
 from cabinet.compliance import backups
 from cabinet.db import utcnow
+from cabinet.governance import incidents, reviews
 from cabinet.patients import care_team
 from cabinet.records import scope
 from cabinet.retention import jobs as retention_jobs
@@ -59,4 +60,14 @@ def home_page(user, today: datetime.date) -> dict:
         ),
         # X2: the age of the last verified backup, green, orange or red.
         "backup_status": backups.status() if has_permission(user, "settings.manage") else None,
+        **(_governance(today) if has_permission(user, "compliance.manage") else {}),
+    }
+
+
+def _governance(today: datetime.date) -> dict:
+    """T5: the incidents whose 72 hours run; A5: the annual review when a year has passed."""
+    last, due, overdue = reviews.next_due(today)
+    return {
+        "incident_clocks": incidents.open_clocks(utcnow()),
+        "review_due": {"last": last, "due": due} if overdue else None,
     }

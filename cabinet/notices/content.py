@@ -256,7 +256,10 @@ def security_measures() -> dict[str, list[str]]:
             f"Éditeur : {settings.get('software_provider') or 'non renseigné'}",
             f"Hébergeur certifié HDS : {settings.get('health_data_host') or 'aucun (logiciel installé au cabinet)'}",
         ],
-        "Autres mesures": ["Archivage et suppression automatiques selon les durées légales"],
+        "Autres mesures": [
+            "Archivage et suppression automatiques selon les durées légales",
+            *dpia_measures(),
+        ],
     }
 
 
@@ -264,6 +267,16 @@ def provide_backup_measures(app, measures) -> None:
     """The backups' own words for the register (how long a deleted file may survive in
     them), handed by the composition root: `compliance` sits above `notices`."""
     app.extensions["cabinet.backup_measures"] = measures
+
+
+def provide_dpia_sentence(app, sentence) -> None:
+    """The DPIA indicator's sentence for the register (G1), from the composition root."""
+    app.extensions["cabinet.dpia_sentence"] = sentence
+
+
+def dpia_measures() -> list[str]:
+    sentence = current_app.extensions.get("cabinet.dpia_sentence")
+    return [sentence()] if sentence else []
 
 
 def backup_measures() -> list[str]:

@@ -46,5 +46,6 @@ class SecuritySettingsForm(SettingsForm):
     idle_lock_minutes = setting_field("idle_lock_minutes")
     password_min_entropy = setting_field("password_min_entropy")
     trace_retention_days = setting_field("trace_retention_days")
+    account_inactivity_months = setting_field("account_inactivity_months")
     shared_record = setting_field("shared_record")
     secretary_second_factor_exempt = setting_field("secretary_second_factor_exempt")

@@ -92,14 +92,16 @@ def disable(user: User, actor) -> None:
     if user.id == actor.id:
         raise AccountError("Vous ne pouvez pas désactiver votre propre compte.")
     with database.atomic():
-        User.update(disabled_at=utcnow()).where(User.id == user.id).execute()
+        User.update(disabled_at=utcnow(), disabled_reason="").where(User.id == user.id).execute()
         revoke(user_id=user.id, reason="compte désactivé")
         trace(actor, "user.disable", target=f"user:{user.id}")
 
 
 def enable(user: User, actor) -> None:
     with database.atomic():
-        User.update(disabled_at=None).where(User.id == user.id).execute()
+        User.update(disabled_at=None, disabled_reason="", reenabled_at=utcnow()).where(
+            User.id == user.id
+        ).execute()
         trace(actor, "user.enable", target=f"user:{user.id}")
 
 
