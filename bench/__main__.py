@@ -16,6 +16,8 @@ from pathlib import Path
 from bench import journeys, pages
 from bench.seeding import bulk_traces
 from cabinet import create_app
+from cabinet.audit import chain, verification
+from cabinet.audit.models import Trace
 from cabinet.db import database
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -176,21 +178,34 @@ def bench_agenda(app, appointments: int, requests: int) -> dict:
 
 
 def bench_audit_verify(app, traces: int) -> dict:
-    """Write `traces` sealed entries in bulk, then time `audit verify` over all of them."""
-    from cabinet.audit import verification
-
+    """Write `traces` sealed entries in bulk, then time `audit verify` over all of them, and
+    the reference check alone (one Python pass, as before issue 20) for comparison."""
     key = app.extensions["cabinet.audit_key"]
     written = bulk_traces(app, traces)
     with app.app_context():
         start = time.perf_counter()
         count = verification.verify_all(key)
         verified = time.perf_counter() - start
+        start = time.perf_counter()
+        reference = chain.verify(key, _reference_rows())
+        referenced = time.perf_counter() - start
+    assert reference == count
     return {
         "entries": count,
         "write_s": round(written, 1),
         "verify_s": round(verified, 1),
+        "reference_single_pass_s": round(referenced, 1),
         "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
+
+
+def _reference_rows():
+    """Every trace as stored, as `chain.verify` reads them (the check before issue 20)."""
+    fields = [getattr(Trace, name).coerce(False) for name in chain.FIELDS]
+    for values in Trace.select(*fields).order_by(Trace.seq).tuples().iterator():
+        row = dict(zip(chain.FIELDS, values, strict=True))
+        row["at"] = datetime.datetime.fromisoformat(row["at"])
+        yield row
 
 
 def bench_retention(folder: Path, patients: int) -> dict:

@@ -175,3 +175,48 @@ def test_prune_everything_then_continue(app, runner, secretary_client, make_pati
 def test_prune_rejects_a_bad_date(runner):
     result = runner.invoke(args=["audit", "prune", "--as-of", "hier"])
     assert result.exit_code == 1 and "Date invalide" in result.output
+
+
+# The accelerated check (issue 20) agrees with the reference ------------------------------------
+
+
+def test_unusual_but_valid_texts_verify(app, runner):
+    """SQLite writes the canonical form of each row; where its escaping could differ from
+    Python's (controls, quotes, backslashes, non-BMP, U+2028), the verdict stays the
+    reference's: intact."""
+    from cabinet.audit import fast_chain, trace
+
+    odd = ['guillemet " et \\ barre', "ligne\nsuivante\t\x01\x7f", "emoji 🩺 et \u2028 fin", ""]
+    with app.app_context():
+        for text in odd:
+            trace(None, "system.init", target="application", detail=text)
+        # A time with no fraction of a second is stored without one (peewee, isoformat(" ")).
+        for stored in ("2026-01-01 08:00:00", "2026-01-01 08:00:00.000250"):
+            (written,) = database.execute_sql(
+                f"SELECT {fast_chain._AT} FROM (SELECT ? AS at)",  # noqa: S608
+                (stored,),
+            ).fetchone()
+            expected = datetime.datetime.fromisoformat(stored).isoformat(timespec="microseconds")
+            assert written == expected
+    result = _verify(runner)
+    assert result.exit_code == 0, result.output
+
+
+def test_the_parallel_check_names_the_first_broken_entry(app, runner, monkeypatch):
+    """Two processes share the rows; a tampered entry in the second half is still named."""
+    from cabinet.audit import fast_chain, trace
+
+    with app.app_context():
+        for number in range(60):
+            trace(None, "system.init", target="application", detail=f"entrée {number}")
+        total = database.execute_sql("SELECT MAX(seq) FROM trace").fetchone()[0]
+    monkeypatch.setattr(fast_chain, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(fast_chain, "workers", lambda: 2)
+    result = _verify(runner)
+    assert result.exit_code == 0, result.output
+    assert f"Journal intègre : {total} entrée(s)" in result.output
+    late = total - 5
+    with app.app_context():
+        database.execute_sql("UPDATE trace SET detail = 'modifiée' WHERE seq = ?", (late,))
+    result = _verify(runner)
+    assert result.exit_code == 1 and f"Entrée n° {late} invalide" in result.output

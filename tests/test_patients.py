@@ -161,6 +161,32 @@ def test_search_by_birth_name_and_birth_date(secretary_client, make_patient):
     assert "BERNARD" in page
 
 
+def test_search_shows_last_names_first_and_reads_only_the_first_page(app, make_patient, user):
+    """Issue 20: the search's cost stays flat in the number of matches — each name key is
+    read in index order and stops at the page size (no sort of every match)."""
+    from cabinet.db import database
+    from cabinet.patients import services
+
+    make_patient(birth_name="Zimmer", first_names="Marine")
+    for n in range(25):
+        make_patient(birth_name=f"Martin{chr(97 + n)}", first_names="Paul")
+    with app.test_request_context():
+        found = services.search("mar", user("secretary"), limit=20)
+        assert len(found) == 20 and all(p.last_name.startswith("Martin") for p in found)
+        assert [p.last_name for p in found] == sorted(p.last_name for p in found)
+        few = services.search("marine", user("secretary"))
+        assert [p.last_name for p in few] == ["Zimmer"]
+        for column in ("search_key", "search_key_birth", "search_key_first"):
+            # Our own column names, hence the noqa.
+            plan = database.execute_sql(
+                f"EXPLAIN QUERY PLAN SELECT id FROM patient WHERE {column} >= ? AND {column} < ? "  # noqa: S608
+                f"ORDER BY {column} LIMIT 20",
+                ("mar", "mas"),
+            ).fetchall()
+            text = " ".join(str(row[-1]) for row in plan)
+            assert "USING COVERING INDEX" in text and "TEMP B-TREE" not in text, text
+
+
 def test_search_is_posted_never_a_get(app, secretary_client, make_patient):
     make_patient(birth_name="Martin")
     response = secretary_client.get("/patients/recherche?q=martin")

@@ -48,6 +48,10 @@ class ChainBroken(Exception):
         super().__init__(message)
         self.seq = seq
 
+    def __reduce__(self):
+        # Raised in a worker process of the parallel check, re-raised in the parent.
+        return (ChainBroken, (self.seq, str(self)))
+
 
 def damage(row: dict) -> str | None:
     """What makes a stored row unreadable as a trace (in French), or None.

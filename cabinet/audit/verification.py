@@ -10,10 +10,14 @@ must reach `chain.damage` and be named with its entry, not fail while being conv
 """
 
 import datetime
+import functools
 
-from cabinet.audit.chain import FIELDS, ChainBroken, verify
+from peewee import SQL
+
+from cabinet.audit import fast_chain
+from cabinet.audit.chain import FIELDS, GENESIS, ChainBroken
 from cabinet.audit.models import Trace, TraceCheckpoint
-from cabinet.db import database
+from cabinet.db import CabinetDatabase, database
 
 __all__ = ["ChainBroken", "verify_all"]
 
@@ -28,13 +32,38 @@ def _timestamp(value):
     return value
 
 
-def _rows(db):
-    # A cursor over raw tuples: flat memory and no model instances, for millions of rows.
-    query = Trace.select(*[getattr(Trace, f).coerce(False) for f in FIELDS]).order_by(Trace.seq)
-    for values in query.bind(db).tuples().iterator():
-        row = dict(zip(FIELDS, values, strict=True))
-        row["at"] = _timestamp(row["at"])
-        yield row
+def _raw_row(db, rowid: int) -> dict:
+    """One row as stored, for the reference check of `chain.verify`."""
+    query = Trace.select(*[getattr(Trace, f).coerce(False) for f in FIELDS])
+    values = query.where(SQL("rowid = ?", [rowid])).bind(db).tuples().first()
+    row = dict(zip(FIELDS, values, strict=True))
+    row["at"] = _timestamp(row["at"])
+    return row
+
+
+def _range_in_process(path: str, params: dict, key: bytes, start, low: int, high: int) -> int:
+    """A worker's share: its own connection to the same file (or copy)."""
+    handle = CabinetDatabase(path, **params)
+    handle.connect()
+    try:
+        reader = functools.partial(_raw_row, handle)
+        return fast_chain.check_range(handle, key, low, high, start, reader)
+    finally:
+        handle.close()
+
+
+def _check_chain(key: bytes, db, anchor) -> int:
+    start = anchor or (0, GENESIS)
+    span = fast_chain.bounds(db)
+    if span is None:
+        return 0
+    low, high = span
+    parts = fast_chain.workers()
+    if high - low + 1 < fast_chain.PARALLEL_FROM or parts == 1:
+        reader = functools.partial(_raw_row, db)
+        return fast_chain.check_range(db, key, low, high, start, reader)
+    task = functools.partial(_range_in_process, db.database, dict(db.connect_params), key, start)
+    return fast_chain.run_parallel(task, fast_chain.split(low, high, parts))
 
 
 def _anchor(db) -> tuple[int, str] | None:
@@ -57,7 +86,7 @@ def _anchor(db) -> tuple[int, str] | None:
 
 def verify_all(key: bytes, db=database) -> int:
     anchor = _anchor(db)
-    count = verify(key, _rows(db), anchor)
+    count = _check_chain(key, db, anchor)
     # Entries removed at the end leave no gap, but SQLite's AUTOINCREMENT counter remembers
     # the highest number ever given.
     row = db.execute_sql("SELECT seq FROM sqlite_sequence WHERE name = 'trace'").fetchone()
