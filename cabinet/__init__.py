@@ -34,6 +34,7 @@ from cabinet import (
     rights,
     scheduler,
     security,
+    static_files,
     tablets,
     urls,
     users,
@@ -74,6 +75,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Order matters: the connection, then the access check, then the idle lock.
     db.init_app(app)
     security.init_app(app)
+    static_files.init_app(app)
     auth.init_app(app)
     _register_blueprints(app)
     _compose(app)
