@@ -4,12 +4,13 @@ canonical form, Python only computes the HMAC, and two processes share the work.
 `chain.verify` is the reference: it names exactly what is wrong with a damaged entry.
 This module is only an accelerator in front of it. SQLite's `json_object` builds the same
 bytes as `chain.canonical` (keys in sorted order, compact separators, UTF-8 kept, the
-same escapes) for every well-formed row, and `LAG(seal)` hands each row the seal it is
-chained to, so any range of rows can be checked on its own. A row whose types are not the
-expected ones, whose number does not follow, or whose seal does not match is handed to
-the reference check with its stored predecessor: the verdict and its French message are
-always the reference's, and a row the reference accepts (an unusual but valid text) is
-accepted.
+same escapes) for every row the application wrote, and a range of rows needs only the
+seal stored before it, so two processes can share the chain. A row whose number does not
+follow or whose seal does not match is handed to the reference check with its stored
+predecessor: the verdict and its French message are always the reference's, and a row the
+reference accepts (an unusual but valid text) is accepted. A value SQLite cannot write as
+JSON (a blob put there by hand) stops the fast pass: the caller then runs the reference
+over the whole chain.
 """
 
 import hashlib
@@ -33,51 +34,38 @@ _CANONICAL = (
     "'outcome', outcome, 'patient_ref', patient_ref, 'role', role, 'seq', seq, "
     "'target', target)"
 )
-_WELL_FORMED = (
-    "typeof(seq) = 'integer' AND typeof(at) = 'text' AND length(at) IN (19, 26) "
-    "AND at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' "
-    "AND typeof(actor_name) = 'text' AND typeof(role) = 'text' AND typeof(action) = 'text' "
-    "AND typeof(target) = 'text' AND typeof(detail) = 'text' "
-    "AND typeof(client_address) = 'text' AND typeof(outcome) = 'text' "
-    "AND typeof(seal) = 'text' AND typeof(actor_id) IN ('integer', 'null') "
-    "AND typeof(patient_ref) IN ('text', 'null')"
-)
-# Rows [low, high] of the rowid, each with its predecessor's number and seal.
-# Constants only (the bounds are parameters), hence the noqa.
-_RANGE = (
-    "SELECT rowid, seq, seal, prev_seq, prev_seal, canonical, well_formed FROM ("  # noqa: S608
-    "  SELECT rowid, seq, seal, LAG(seq) OVER w AS prev_seq, LAG(seal) OVER w AS prev_seal,"
-    # json_object refuses a blob: only well-formed rows are written out.
-    f"   CASE WHEN {_WELL_FORMED} THEN {_CANONICAL} END AS canonical,"
-    f"   ({_WELL_FORMED}) AS well_formed"
-    "  FROM trace WHERE rowid >= ? AND rowid <= ? WINDOW w AS (ORDER BY seq)"
-    ") WHERE rowid >= ? ORDER BY seq"
-)
+# Rows [low, high] of the rowid in order. Constants only (the bounds are parameters).
+_RANGE = f"SELECT rowid, seq, seal, {_CANONICAL} FROM trace WHERE rowid >= ? AND rowid <= ? ORDER BY seq"  # noqa: S608, E501
+_BEFORE = "SELECT seq, seal FROM trace WHERE rowid < ? ORDER BY rowid DESC LIMIT 1"
 PARALLEL_FROM = 200_000  # below this, one process is quicker than starting two
 
 
 def check_range(db, key: bytes, low: int, high: int, start, raw_row) -> int:
-    """Check the rows whose rowid is in [low, high]. `start` is (seq, seal) the first one
-    follows; `raw_row(rowid)` reads a row as stored for the reference check."""
+    """Check the rows whose rowid is in [low, high]. `start` is (seq, seal) the first row
+    of the whole chain follows (the anchor); a later range starts from its stored
+    predecessor. `raw_row(rowid)` reads a row as stored for the reference check.
+
+    A matching seal proves the canonical bytes are the sealed ones, types included (a
+    number turned into text changes them), so the reference would accept the row too."""
     base = hmac.new(key, digestmod=hashlib.sha256)
+    before = db.execute_sql(_BEFORE, (low,)).fetchone()
+    expected, previous = (before[0] + 1, before[1]) if before else (start[0] + 1, start[1])
     count = 0
     # Through peewee: a damaged database raises its DatabaseError, which the callers name.
-    cursor = db.execute_sql(_RANGE, (max(low - 1, 0), high, low))
-    for rowid, seq, seal, prev_seq, prev_seal, canonical, well_formed in cursor:
-        if prev_seq is None:  # the first entry kept: it follows the anchor
-            expected, previous = start[0] + 1, start[1]
-        else:
-            expected, previous = prev_seq + 1, prev_seal
-        if well_formed and seq == expected and isinstance(previous, str):
+    for rowid, seq, seal, canonical in db.execute_sql(_RANGE, (low, high)):
+        if seq == expected and type(seq) is int and isinstance(previous, str) and canonical:
             digest = base.copy()
             digest.update(canonical.encode())
             digest.update(previous.encode())
-            if hmac.compare_digest(digest.hexdigest(), seal):
+            if hmac.compare_digest(digest.hexdigest(), seal if isinstance(seal, str) else ""):
                 count += 1
+                expected, previous = seq + 1, seal
                 continue
         # The reference decides, with its own message (raises ChainBroken if broken).
-        chain.verify(key, [raw_row(rowid)], anchor=(expected - 1, previous))
+        row = raw_row(rowid)
+        chain.verify(key, [row], anchor=(expected - 1, previous))
         count += 1
+        expected, previous = row["seq"] + 1, row["seal"]
     return count
 
 
