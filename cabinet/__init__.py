@@ -34,6 +34,7 @@ from cabinet import (
     scheduler,
     security,
     tablets,
+    uploads,
     urls,
     users,
 )
@@ -68,6 +69,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     db.open_stores(app)
     Htmx(app)
+    uploads.keep_uploads_in_memory(app)
     csrf.init_app(app)
     # Order matters: the connection, then the access check, then the idle lock.
     db.init_app(app)

@@ -21,6 +21,7 @@ from cabinet.auth import jobs as auth_jobs
 from cabinet.compliance import jobs as compliance_jobs
 from cabinet.config import TIMEZONE
 from cabinet.db import database, utcnow
+from cabinet.patients import imports as patient_imports
 from cabinet.retention import jobs as retention_jobs
 
 _scheduler = None
@@ -55,6 +56,12 @@ def nightly(app: Flask) -> bool:
         except Exception:
             succeeded = False
             app.logger.exception("Authentication housekeeping failed")
+        try:
+            # A preview of an import left waiting: its cells (patient data) are erased.
+            patient_imports.purge_stale(utcnow())
+        except Exception:
+            succeeded = False
+            app.logger.exception("Purge of waiting imports failed")
     if app.config.get("TLS"):
         # gunicorn reads the certificate for every connection: a renewal needs no restart.
         try:

@@ -48,6 +48,11 @@ MATRIX = {
     "patients.edit": EVERYONE,
     "patients.access_report": {"admin", "practitioner"},
     "patients.refer": {"admin", "practitioner"},
+    "patients.import_new": ADMIN,
+    "patients.import_show": ADMIN,
+    "patients.import_mapping": ADMIN,
+    "patients.import_run": ADMIN,
+    "patients.import_abandon": ADMIN,
     "appointments.index": CARE,
     "appointments.new": CARE,
     "appointments.patient_picker": CARE,
@@ -184,6 +189,7 @@ def url_values(make_patient, user):
         "target": "application",
         "prescription_ref": "inconnu",
         "visit_ref": "inconnu",
+        "import_ref": "inconnu",
     }
 
 

@@ -35,6 +35,10 @@ ACTIONS: dict[str, str] = {
     "patient.view": "Consultation de la fiche administrative",
     "patient.create": "Création d'une fiche patient",
     "patient.update": "Rectification de la fiche administrative",
+    "patient.import_start": "Envoi d'un fichier de patients à importer (aperçu)",
+    "patient.import_preview": "Consultation de l'aperçu d'un import de patients",
+    "patient.import": "Import de patients depuis le logiciel précédent",
+    "patient.import_abandon": "Abandon d'un import de patients",
     # Appointments
     "appointment.agenda_view": "Consultation de l'agenda",
     "appointment.view": "Consultation d'un rendez-vous",

@@ -40,7 +40,7 @@ VERSION = 1
 DOMAINS = {
     "practice": ["setting", "schema_migration", "notice_print"],
     "accounts": ["user"],
-    "patients": ["patient", "patient_change", "care_assignment"],
+    "patients": ["patient", "patient_change", "care_assignment", "patient_import"],
     "appointments": [
         "appointment_type",
         "opening_hours",

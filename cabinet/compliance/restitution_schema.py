@@ -17,7 +17,8 @@ from cabinet.compliance import restitution
 DESCRIPTIONS = {
     "practice": "Paramètres du cabinet, niveau de schéma, impressions des notices d'information",
     "accounts": "Comptes des utilisateurs (sans mot de passe ni authentificateur)",
-    "patients": "Fiches administratives, historique des rectifications, équipes de soins",
+    "patients": "Fiches administratives, historique des rectifications, équipes de soins, "
+    "imports en attente depuis le logiciel précédent",
     "appointments": "Types de rendez-vous, horaires, absences, séries de séances, rendez-vous "
     "et leur historique",
     "records": "Dossiers de soins (éléments et versions, séances et actes), copies de feuilles "
