@@ -29,6 +29,7 @@ from cabinet import (
     patients,
     prescriptions,
     records,
+    reminders,
     retention,
     rights,
     scheduler,
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(tablets.bp)
     app.register_blueprint(prescriptions.bp, url_prefix="/ordonnances")
     app.register_blueprint(billing.bp, url_prefix="/cotation")
+    app.register_blueprint(reminders.bp, url_prefix="/rappels")
 
 
 def _compose(app: Flask) -> None:

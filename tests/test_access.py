@@ -153,6 +153,10 @@ MATRIX = {
     "billing.print_prebill": PRACTITIONERS,
     "billing.mark_paid": PRACTITIONERS,
     "billing.tariffs_page": ADMIN,
+    "reminders.settings_page": ADMIN,
+    "reminders.send_test": ADMIN,
+    "reminders.outbox": ADMIN,
+    "reminders.email_card": CARE,
 }
 # Endpoints that would end the very session the walk relies on: covered in test_auth.
 SESSION_ENDING = {"auth.logout"}

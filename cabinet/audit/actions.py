@@ -50,6 +50,11 @@ ACTIONS: dict[str, str] = {
     "appointment.tour_print": "Impression de la feuille de tournée",
     "appointment.confirmation_print": "Impression d'une confirmation de rendez-vous",
     "appointment.reminders": "Consultation de la liste des rappels",
+    "mail.card_queued": "Confirmation de rendez-vous à envoyer par courriel",
+    "mail.sent": "Courriel envoyé (rappel, confirmation ou essai)",
+    "mail.failed": "Échec d'envoi d'un courriel",
+    "mail.cancelled": "Courriel annulé avant envoi (rendez-vous annulé, opposition…)",
+    "mail.outbox_view": "Consultation du suivi des courriels envoyés",
     # Care record (health data)
     "record.view": "Consultation du dossier de soins",
     "record.create": "Ajout d'un élément au dossier de soins",
@@ -110,6 +115,7 @@ ACTIONS: dict[str, str] = {
     "system.error": "Erreur de l'application",
     "system.audit_prune": "Suppression des traces échues",
     "system.retention_run": "Exécution de la tâche de conservation",
+    "system.reminders_run": "Exécution de la tâche des rappels par courriel",
     # Continuity (X2, X8)
     "backup.create": "Sauvegarde chiffrée de la base et de l'archive",
     "backup.verify": "Test de restauration d'une sauvegarde",

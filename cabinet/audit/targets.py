@@ -29,6 +29,7 @@ PLAIN = {
     "instance": "Toutes les données du cabinet",
     "prescriptions": "Ordonnances du patient",
     "prebill": "Pré-facturation",
+    "mail": "Courriels envoyés",
 }
 # Targets "<kind>:<id or ref>": the kind names the item; the id itself means nothing to people.
 KINDS = {
@@ -46,6 +47,8 @@ KINDS = {
     "bsi": "Bilan de soins infirmiers",
     "visit": "Visite cotée",
     "tariff": "Tarif",
+    "import": "Import de patients",
+    "mail": "Courriel",
 }
 NOTICES = {"poster": "affiche", "leaflet": "dépliant", "short": "texte court"}
 

@@ -26,6 +26,8 @@ DESCRIPTIONS = {
     "prescriptions": "Ordonnances (et leur photo), bilans de soins infirmiers",
     "billing": "Nomenclature et tarifs datés avec leur source, visites cotées (pré-facturation)",
     "rights": "Registre des demandes d'exercice des droits",
+    "reminders": "Courriels envoyés (rappels, confirmations, essais) : destinataire, date, "
+    "résultat, jamais le contenu",
     "retention": "Exécutions de la tâche de conservation",
     "archive": "Archive (base distincte) : dossiers archivés (document JSON scellé de chaque "
     "dossier) et comptes anonymes",
