@@ -64,6 +64,8 @@ HEADERS = {
         "secu",
         "numero ss",
         "n ss",
+        "n secu",
+        "no secu",
     ],
     "profession": ["profession", "metier"],
     "accepts_reminders": ["accepte les rappels", "rappels", "consentement rappels", "rappel"],
