@@ -7,7 +7,7 @@ import secrets
 
 import pytest
 
-from cabinet import create_app, demo, settings
+from cabinet import create_app, demo, scheduler, settings
 from cabinet.appointments.models import Appointment
 from cabinet.appointments.schedule import to_utc
 from cabinet.db import database
@@ -79,7 +79,8 @@ def _consenting(make_patient, app, email="patient@example.org", **extra):
 
 
 def _run(app, now):
-    with app.test_request_context():
+    """The job as the scheduler runs it: an application context, no request."""
+    with app.app_context():
         return jobs.run(now)
 
 
@@ -288,7 +289,7 @@ def test_the_confirmation_card_can_be_emailed(
     appointment = _book(app, user, kinds, patient, SPRING, hour=10)
     response = secretary_client.post(f"/rappels/rdv/{appointment.ref}/confirmation")
     assert response.status_code == 302
-    _run(app, datetime.datetime.now(datetime.UTC).replace(tzinfo=None))
+    scheduler.reminders(app)  # what the scheduler's process calls every 5 minutes
     (message,) = smtp.mailbox.messages
     assert "Confirmation" in message["Subject"] and "confirmé" in message.get_content()
     assert traces(app, action="mail.card_queued")
@@ -323,3 +324,23 @@ def test_the_password_never_leaves_in_the_restitution(app):
         conn.close()
     assert "smtp_password" not in {key for key, _ in rows}
     assert SMTP_PASSWORD not in {value for _, value in rows}
+
+
+def test_the_command_runs_the_job(app, smtp, runner, make_patient, user, kinds):
+    patient = _consenting(make_patient, app)
+    tomorrow = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + datetime.timedelta(
+        hours=20
+    )
+    with app.app_context():
+        Appointment.create(
+            practitioner=user("practitioner"),
+            patient=patient,
+            appointment_type=kinds["Séance"],
+            starts_at=tomorrow,
+            ends_at=tomorrow + datetime.timedelta(minutes=30),
+            created_by=user("secretary"),
+        )
+    result = runner.invoke(args=["reminders", "run"])
+    assert result.exit_code == 0, result.output
+    assert "1 mis en file, 1 envoyé(s)" in result.output
+    assert len(smtp.mailbox.messages) == 1

@@ -69,6 +69,6 @@ def test_demo_import_then_reminders(app, smtp, runner, admin_client, user):  # n
                 ends_at=starts + datetime.timedelta(minutes=30),
                 created_by=user("secretary"),
             )
-    with app.test_request_context():
+    with app.app_context():  # as the scheduler runs it
         jobs.run(to_utc(datetime.date.today(), datetime.time(11, 30)))
     assert [m["To"] for m in smtp.mailbox.messages] == ["roland.lesage@example.org"]

@@ -8,7 +8,7 @@ import re
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from flask import render_template
+from flask import current_app, has_request_context, render_template
 
 from cabinet.appointments.models import Appointment
 from cabinet.appointments.schedule import WEEKDAYS, to_local
@@ -31,9 +31,18 @@ def _text_of(markup: str) -> str:
     return " ".join(words.split())
 
 
+def _render(template: str, **context) -> str:
+    """Templates read the request (the signed-in user's permissions); the scheduler and
+    the commands have none, so they render in an empty one, as the restitution does."""
+    if has_request_context():
+        return render_template(template, **context)
+    with current_app.test_request_context():
+        return render_template(template, **context)
+
+
 def short_information() -> str:
     """The short information text of the notices (I1), as plain text: its one wording."""
-    return _text_of(render_template("notices/_short_text.html"))
+    return _text_of(_render("notices/_short_text.html"))
 
 
 def _place(appointment: Appointment, practice: dict) -> str:
@@ -74,11 +83,11 @@ def build(
     message["Date"] = format_datetime(now.replace(tzinfo=datetime.UTC))
     if appointment is None:
         message["Subject"] = SUBJECTS["test"]
-        body = render_template("reminders/test.txt", practice=practice)
+        body = _render("reminders/test.txt", practice=practice)
     else:
         weekday, day, time = _when(appointment)
         message["Subject"] = SUBJECTS[kind].format(day=day, time=time)
-        body = render_template(
+        body = _render(
             "reminders/message.txt",
             kind=kind,
             practice=practice,
