@@ -50,6 +50,8 @@ ACTIONS: dict[str, str] = {
     "appointment.tour_print": "Impression de la feuille de tournée",
     "appointment.confirmation_print": "Impression d'une confirmation de rendez-vous",
     "appointment.reminders": "Consultation de la liste des rappels",
+    "appointment.import_preview": "Consultation de l'aperçu d'un import de rendez-vous",
+    "appointment.import": "Import de rendez-vous à venir depuis le logiciel précédent",
     "mail.card_queued": "Confirmation de rendez-vous à envoyer par courriel",
     "mail.sent": "Courriel envoyé (rappel, confirmation ou essai)",
     "mail.failed": "Échec d'envoi d'un courriel",

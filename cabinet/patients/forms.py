@@ -238,9 +238,10 @@ class ImportUploadForm(FrenchForm):
             raise ValidationError("Choisissez le fichier à importer.")
 
 
-def import_mapping_form(headers: list[str], mapping: dict[int, str]):
+def import_mapping_form(headers: list[str], mapping: dict[int, str], fields=None):
     """One select per column of the file: which of our fields it gives (or none)."""
-    options = choices([("", "— ne pas importer —")] + list(IMPORT_FIELDS.items()))
+    fields = IMPORT_FIELDS if fields is None else fields
+    options = choices([("", "— ne pas importer —")] + list(fields.items()))
 
     class ImportMappingForm(FrenchForm):
         def mapping(self) -> dict[int, str]:

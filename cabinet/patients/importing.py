@@ -173,25 +173,27 @@ def mapping_problems(mapping: dict[int, str]) -> list[str]:
     return problems
 
 
-def parse_date(text: str) -> tuple[datetime.date | None, str | None]:
+def parse_date(
+    text: str, what: str = "date de naissance"
+) -> tuple[datetime.date | None, str | None]:
     """A French date (jj/mm/aaaa, also with - or .) or an ISO one: (date, None), or
     (None, why) — missing, unreadable, impossible (31/02) or outside the calendar."""
     text = text.strip()
     if not text:
-        return None, "date de naissance manquante"
+        return None, f"{what} manquante"
     match = FRENCH_DATE.match(text)
     if match:
         day, month, year = (int(part) for part in match.groups())
     elif match := ISO_DATE.match(text):
         year, month, day = (int(part) for part in match.groups())
     else:
-        return None, f"date de naissance illisible « {text[:20]} » (jj/mm/aaaa attendu)"
+        return None, f"{what} illisible « {text[:20]} » (jj/mm/aaaa attendu)"
     try:
         value = datetime.date(year, month, day)
     except ValueError:
-        return None, f"date de naissance impossible « {text} »"
+        return None, f"{what} impossible « {text} »"
     if not dates.in_range(value):
-        return None, f"date de naissance hors du calendrier accepté « {text} »"
+        return None, f"{what} hors du calendrier accepté « {text} »"
     return value, None
 
 

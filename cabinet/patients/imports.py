@@ -66,20 +66,22 @@ class Preview:
         return self.of("duplicate")
 
 
-def start(actor, data: bytes) -> PatientImport:
+def start(actor, data: bytes, kind: str = "patients", guess=importing.guess_mapping):
     """Read an uploaded file (FileRefused when unreadable) and keep it for its preview, with
-    the guessed mapping; waiting previews past their delay are erased on the way."""
+    the mapping `guess` makes of its headers; waiting previews past their delay are erased
+    on the way. `kind`: patients, or appointments (cabinet/appointments/importing.py)."""
     table = importing.read(data)
     with database.atomic():
         purge_stale(utcnow())
         pending = PatientImport.create(
+            kind=kind,
             created_by=actor.id,
             byte_count=len(data),
             encoding=table["encoding"],
             separator=table["separator"],
             headers=json.dumps(table["headers"], ensure_ascii=False),
             rows=json.dumps(table["rows"], ensure_ascii=False),
-            mapping=json.dumps(importing.guess_mapping(table["headers"])),
+            mapping=json.dumps(guess(table["headers"])),
         )
         trace(
             actor,
@@ -90,8 +92,8 @@ def start(actor, data: bytes) -> PatientImport:
     return pending
 
 
-def get_import_or_404(ref: str) -> PatientImport:
-    return PatientImport.get_or_404(PatientImport.ref == ref)
+def get_import_or_404(ref: str, kind: str = "patients") -> PatientImport:
+    return PatientImport.get_or_404((PatientImport.ref == ref) & (PatientImport.kind == kind))
 
 
 def set_mapping(pending: PatientImport, mapping: dict[int, str]) -> None:
