@@ -30,12 +30,14 @@ from cabinet import (
     patients,
     prescriptions,
     records,
+    reminders,
     retention,
     rights,
     scheduler,
     security,
     static_files,
     tablets,
+    uploads,
     urls,
     users,
 )
@@ -71,6 +73,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     db.open_stores(app)
     Htmx(app)
+    uploads.keep_uploads_in_memory(app)
     csrf.init_app(app)
     # Order matters: the connection, then the access check, then the idle lock.
     db.init_app(app)
@@ -102,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(prescriptions.bp, url_prefix="/ordonnances")
     app.register_blueprint(billing.bp, url_prefix="/cotation")
     app.register_blueprint(governance.bp, url_prefix="/conformite")
+    app.register_blueprint(reminders.bp, url_prefix="/rappels")
 
 
 def _compose(app: Flask) -> None:

@@ -11,6 +11,7 @@ from cabinet.auth import cli as auth_cli
 from cabinet.compliance import cli as compliance_cli
 from cabinet.compliance import maintenance
 from cabinet.governance import cli as governance_cli
+from cabinet.reminders import cli as reminders_cli
 from cabinet.retention import cli as retention_cli
 from cabinet.users import cli as users_cli
 
@@ -104,6 +105,7 @@ COMMANDS = [
     auth_cli.auth_purge_command,
     audit_cli.group,
     retention_cli.group,
+    reminders_cli.group,
     compliance_cli.group,
     compliance_cli.export_all_command,
     compliance_cli.wipe_command,

@@ -111,6 +111,10 @@ def load(overrides: dict | None = None) -> dict:
         # either, instance/backups, shown in red (a backup on the same disk protects nothing).
         "BACKUP_DIR": os.environ.get("CABINET_BACKUP_DIR") or None,
         "BACKUP_COPY_DIR": os.environ.get("CABINET_BACKUP_COPY_DIR") or None,
+        # E-mail reminders: an extra authority to trust for the SMTP server's certificate
+        # (the system's authorities are always trusted), and how long one exchange may take.
+        "SMTP_CA_FILE": os.environ.get("CABINET_SMTP_CA") or None,
+        "SMTP_TIMEOUT": 15,
     }
     if overrides:
         config.update(overrides)

@@ -535,3 +535,63 @@ def seed_prescriptions(rng: random.Random, pools: Pools, per_practitioner: int =
             )
             patient = Patient.get_by_id(patient_id)
             prescription_services.create(practitioner, patient, fields)
+
+
+# The example export of a previous software (docs/switching.md): its headers as such software
+# writes them, Windows-1252, ";" separated, French dates.
+IMPORT_EXAMPLE_HEADERS = [
+    "Civilité",
+    "Nom",
+    "Nom d'usage",
+    "Prénom",
+    "Date de naissance",
+    "Lieu de naissance",
+    "Adresse",
+    "CP",
+    "Ville",
+    "Téléphone",
+    "Email",
+    "N° Sécu",
+    "Accepte les rappels",
+]
+
+
+def import_example(seed: int = 17, rows: int = 20) -> bytes:
+    """A fictitious export (Faker fr_FR, valid NIR keys, addresses at example.org) with the
+    problems an import meets: a wrong NIR key, a missing birth date, an impossible date and
+    the same person twice. Dates are drawn against a fixed day, so a seed gives one file."""
+    fake = Faker("fr_FR")
+    fake.seed_instance(seed)
+    rng = random.Random(seed)
+    pools = Pools(fake)
+    lines = [IMPORT_EXAMPLE_HEADERS]
+    for _ in range(rows):
+        person = fake_patient(pools, rng, datetime.date(2026, 1, 1))
+        agrees = rng.random() < 0.5
+        first = search_key(person["first_names"].split(" ")[0]).replace(" ", "-")
+        email = f"{first}.{search_key(person['birth_name']).replace(' ', '-')}@example.org"
+        lines.append(
+            [
+                "Mme" if person["sex"] == "F" else "M.",
+                person["birth_name"].upper(),
+                person["last_name"].upper() if person["last_name"] != person["birth_name"] else "",
+                person["first_names"],
+                f"{person['birth_date']:%d/%m/%Y}",
+                person["birthplace_code"] if len(person["birthplace_code"]) == 5 else "",
+                person["address"],
+                person["postcode"],
+                person["city"],
+                person["phone"],
+                email if agrees or rng.random() < 0.5 else "",
+                person["nir"],
+                "oui" if agrees else "non",
+            ]
+        )
+    wrong_key, no_date, impossible = (list(line) for line in lines[1:4])
+    wrong_key[11] = wrong_key[11][:13] + f"{(int(wrong_key[11][13:]) % 97) + 1:02d}"
+    wrong_key[1] = "ERREUR-" + wrong_key[1]
+    no_date[4], no_date[1] = "", "SANSDATE"
+    impossible[4], impossible[1] = "30/02/1975", "IMPOSSIBLE"
+    lines += [wrong_key, no_date, impossible, list(lines[5])]
+    text = "\r\n".join(";".join(cell.replace(";", ",") for cell in line) for line in lines)
+    return (text + "\r\n").encode("cp1252")

@@ -7,6 +7,7 @@ job every night at 02:30 Paris time, tries a failed night again every 20 minutes
 times), and catches up at once when no run finished in the last 24 hours. The backup job
 (compliance/jobs.py) is asked every 10 minutes, and at start, whether a backup is due.
 Jobs run one at a time (`_one_at_a_time`): a backup never competes with the retention run.
+The e-mail reminders (reminders/jobs.py) run every 5 minutes, on their own.
 """
 
 import datetime
@@ -21,12 +22,16 @@ from cabinet.auth import jobs as auth_jobs
 from cabinet.compliance import jobs as compliance_jobs
 from cabinet.config import TIMEZONE
 from cabinet.db import database, utcnow
+from cabinet.patients import imports as patient_imports
+from cabinet.reminders import jobs as reminders_jobs
 from cabinet.retention import jobs as retention_jobs
 from cabinet.users import expiry
 
 _scheduler = None
 _one_at_a_time = threading.Lock()
+_reminders_alone = threading.Lock()
 BACKUP_POLL_MINUTES = 10
+REMINDERS_POLL_MINUTES = 5
 
 
 def acquire_lock(path: Path) -> bool:
@@ -61,6 +66,12 @@ def nightly(app: Flask) -> bool:
         except Exception:
             succeeded = False
             app.logger.exception("Disabling obsolete accounts failed")
+        try:
+            # A preview of an import left waiting: its cells (patient data) are erased.
+            patient_imports.purge_stale(utcnow())
+        except Exception:
+            succeeded = False
+            app.logger.exception("Purge of waiting imports failed")
     if app.config.get("TLS"):
         # gunicorn reads the certificate for every connection: a renewal needs no restart.
         try:
@@ -79,6 +90,18 @@ def backup(app: Flask) -> None:
             compliance_jobs.run(utcnow())
         except Exception:
             app.logger.exception("Backup job failed (recorded in the backup runs)")
+
+
+def reminders(app: Flask) -> None:
+    """The e-mail reminders: queue what is due, send what waits (each message records its
+    own outcome; nothing here touches the agenda). Not behind `_one_at_a_time`: a long
+    backup must not hold a reminder past its time."""
+    with _reminders_alone, app.app_context():
+        database.connect(reuse_if_open=True)
+        try:
+            reminders_jobs.run(utcnow())
+        except Exception:
+            app.logger.exception("Reminders job failed (each message keeps its outcome)")
 
 
 def _nightly(app: Flask, attempt: int = 0) -> None:
@@ -120,6 +143,16 @@ def start(app: Flask) -> bool:
         minutes=BACKUP_POLL_MINUTES,
         args=[app],
         id="backup",
+        next_run_time=datetime.datetime.now(datetime.UTC),
+        coalesce=True,
+        max_instances=1,
+    )
+    _scheduler.add_job(
+        reminders,
+        "interval",
+        minutes=REMINDERS_POLL_MINUTES,
+        args=[app],
+        id="reminders",
         next_run_time=datetime.datetime.now(datetime.UTC),
         coalesce=True,
         max_instances=1,

@@ -31,6 +31,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "patient.admin.read",
             "patient.admin.write",
             "patient.access_report",
+            # Patients brought from the previous software (issue 17): the data controller's act.
+            "patient.import",
             "audit.read",
             "users.manage",
             "settings.manage",

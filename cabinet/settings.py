@@ -34,6 +34,7 @@ class Declared:
     choices: tuple | dict = ()
     help: str = ""
     multiline: bool = False  # text of several lines (one practitioner a line, a justification)
+    secret: bool = False  # never shown back, never exported (the SMTP password)
 
 
 # The GDPR art. 6 bases a purpose may rest on; their wording, articles and the rights
@@ -177,10 +178,46 @@ DECLARED: dict[str, Declared] = {
         24,
         help="Délai après lequel le bilan de soins infirmiers est à refaire [à confirmer].",
     ),
+    # E-mail reminders (issue 17; I7, X5): the practice's own SMTP account, TLS required.
+    "smtp_host": _text("Serveur SMTP (envoi)", 200, help="Par exemple smtp.fournisseur.fr."),
+    "smtp_port": Declared("Port SMTP", 587, int, 1, 65535),
+    "smtp_security": Declared(
+        "Chiffrement de la connexion",
+        "starttls",
+        str,
+        maximum=10,
+        choices={
+            "starttls": "STARTTLS exigé (port 587 en général)",
+            "tls": "TLS dès la connexion (port 465 en général)",
+        },
+    ),
+    "smtp_login": _text("Identifiant SMTP", 200),
+    "smtp_password": Declared("Mot de passe SMTP", "", str, maximum=200, secret=True),
+    "smtp_sender": _text(
+        "Adresse d'expédition",
+        120,
+        help="L'adresse du cabinet qui envoie les rappels (souvent l'identifiant SMTP).",
+    ),
+    "reminder_hours": Declared(
+        "Rappels par courriel",
+        "24",
+        str,
+        maximum=10,
+        choices={
+            "": "Aucun rappel par courriel",
+            "24": "La veille, 24 h avant",
+            "72": "72 h avant",
+            "24,72": "72 h avant, puis la veille (24 h avant)",
+        },
+        help="Envoyés seulement aux patients qui ont accepté les rappels et donné un courriel.",
+    ),
     "alsace_moselle": Declared(
         "Cabinet en Alsace-Moselle (Vendredi saint et 26 décembre fériés)", False, bool
     ),
 }
+
+
+SECRET_KEYS = frozenset(key for key, declared in DECLARED.items() if declared.secret)
 
 
 class SettingError(ValueError):

@@ -48,6 +48,11 @@ MATRIX = {
     "patients.edit": EVERYONE,
     "patients.access_report": {"admin", "practitioner"},
     "patients.refer": {"admin", "practitioner"},
+    "patients.import_new": ADMIN,
+    "patients.import_show": ADMIN,
+    "patients.import_mapping": ADMIN,
+    "patients.import_run": ADMIN,
+    "patients.import_abandon": ADMIN,
     "appointments.index": CARE,
     "appointments.new": CARE,
     "appointments.patient_picker": CARE,
@@ -58,6 +63,11 @@ MATRIX = {
     "appointments.mark": CARE,
     "appointments.new_series": CARE,
     "appointments.tour_sheet": CARE,
+    "appointments.import_new": ADMIN,
+    "appointments.import_show": ADMIN,
+    "appointments.import_mapping": ADMIN,
+    "appointments.import_run": ADMIN,
+    "appointments.import_abandon": ADMIN,
     "appointments.confirmation": CARE,
     "appointments.availability": CARE,
     "appointments.delete_hours": CARE,
@@ -160,6 +170,10 @@ MATRIX = {
     "billing.print_prebill": PRACTITIONERS,
     "billing.mark_paid": PRACTITIONERS,
     "billing.tariffs_page": ADMIN,
+    "reminders.settings_page": ADMIN,
+    "reminders.send_test": ADMIN,
+    "reminders.outbox": ADMIN,
+    "reminders.email_card": CARE,
 }
 # Endpoints that would end the very session the walk relies on: covered in test_auth.
 SESSION_ENDING = {"auth.logout"}
@@ -198,6 +212,7 @@ def url_values(make_patient, user):
         "visit_ref": "inconnu",
         "incident_ref": "inconnu",
         "review_ref": "inconnu",
+        "import_ref": "inconnu",
     }
 
 

@@ -113,6 +113,7 @@ def ordinary(app, user, make_patient):
         "entry_ref": _maintenance_entry(app, user),
         "incident_ref": _incident(app, user),
         "review_ref": "inconnu",
+        "import_ref": _pending_import(app, user),
     }
     params = {
         **{name: day for name in ("jour", "day", "first_date", "received_on", "session_date")},
@@ -155,8 +156,19 @@ def ordinary(app, user, make_patient):
         "avant": "10",
         "actor": "1",
         "rdv": appointment.ref,
+        "recipient": "essai@example.org",
+        "column_0": "birth_name",
+        "leave_out_refused": "y",
     }
     return path, params
+
+
+def _pending_import(app, user) -> str:
+    from cabinet.patients import imports
+
+    with app.test_request_context():
+        data = "Nom;Prénom;Date de naissance;Sexe\nFuzz;Anne;14/03/1950;F\n".encode()
+        return imports.start(user("admin"), data).ref
 
 
 def _maintenance_entry(app, user) -> str:

@@ -98,6 +98,7 @@ def real_values(app, user, make_patient):
         "target": "application",
         "prescription_ref": "inconnu",
         "visit_ref": "inconnu",
+        "import_ref": "inconnu",
         "run_id": 1,
         "kind": "poster",
         "entry_ref": _maintenance_entry(app, user),

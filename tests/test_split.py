@@ -10,6 +10,8 @@ import re
 import pytest
 import pyzipper
 
+from cabinet.db import utcnow
+
 SENTINEL = "SENTINELLE-SOIN-7f3a"
 NUMBER = "987,65"  # a measurement value, as the pages would print it
 
@@ -93,6 +95,7 @@ def record_full_of_sentinels(app, user, make_patient):
         "entry_ref": "inconnu",
         "incident_ref": "inconnu",
         "review_ref": "inconnu",
+        "import_ref": "inconnu",
     }
 
 
@@ -199,6 +202,27 @@ def test_secretary_never_receives_care_content(
     page = secretary_client.get(f"/patients/{ref}").get_data(as_text=True)
     assert "TÉMOIN" in page and "Paiements" in page and "AMK 8" in page
     assert "Dossier de soins" not in page
+
+
+def test_emailed_reminders_and_cards_carry_no_care_content(app, record_full_of_sentinels):
+    """Issue 17: what leaves by e-mail is built from the appointment at send time; it holds
+    the practice, the day, the time, the place and the short text, nothing of the record."""
+    from cabinet import demo
+    from cabinet.appointments.models import Appointment
+    from cabinet.reminders import messages
+
+    with app.test_request_context():
+        demo.seed_practice_settings()
+        appointment = Appointment.get(
+            Appointment.ref == record_full_of_sentinels["appointment_ref"]
+        )
+        for kind in ("reminder", "card"):
+            message = messages.build(
+                kind, appointment, "patient@example.org", "cabinet@example.org", "<id@x>", utcnow()
+            )
+            text = message.as_string()
+            assert SENTINEL not in text and NUMBER not in text and "987.65" not in text
+            assert appointment.appointment_type.name not in text
 
 
 # Walked last: they would erase the lifestyle sentinels the other routes must be tried on.

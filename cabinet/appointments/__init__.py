@@ -1,15 +1,24 @@
 """Agenda (P1, P3, A6): day and week views, booking, care series, home visits, tour sheet."""
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from cabinet.appointments import agenda, models, schedule
 from cabinet.security import declare
 
 bp = Blueprint("appointments", __name__)
 declare(bp, "appointment.manage")
+IMPORT_LIMIT = 4 * 1024 * 1024  # the export of the previous software (cabinet/uploads.py)
+
+
+@bp.url_value_preprocessor
+def _import_limit(endpoint, values):
+    if endpoint == "appointments.import_new":
+        request.max_content_length = IMPORT_LIMIT
+
 
 from cabinet.appointments import (  # noqa: E402,F401
     views,
+    views_import,
     views_print,
     views_series,
     views_settings,

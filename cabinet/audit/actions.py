@@ -35,6 +35,10 @@ ACTIONS: dict[str, str] = {
     "patient.view": "Consultation de la fiche administrative",
     "patient.create": "Création d'une fiche patient",
     "patient.update": "Rectification de la fiche administrative",
+    "patient.import_start": "Envoi d'un fichier de patients à importer (aperçu)",
+    "patient.import_preview": "Consultation de l'aperçu d'un import de patients",
+    "patient.import": "Import de patients depuis le logiciel précédent",
+    "patient.import_abandon": "Abandon d'un import de patients",
     # Appointments
     "appointment.agenda_view": "Consultation de l'agenda",
     "appointment.view": "Consultation d'un rendez-vous",
@@ -46,6 +50,13 @@ ACTIONS: dict[str, str] = {
     "appointment.tour_print": "Impression de la feuille de tournée",
     "appointment.confirmation_print": "Impression d'une confirmation de rendez-vous",
     "appointment.reminders": "Consultation de la liste des rappels",
+    "appointment.import_preview": "Consultation de l'aperçu d'un import de rendez-vous",
+    "appointment.import": "Import de rendez-vous à venir depuis le logiciel précédent",
+    "mail.card_queued": "Confirmation de rendez-vous à envoyer par courriel",
+    "mail.sent": "Courriel envoyé (rappel, confirmation ou essai)",
+    "mail.failed": "Échec d'envoi d'un courriel",
+    "mail.cancelled": "Courriel annulé avant envoi (rendez-vous annulé, opposition…)",
+    "mail.outbox_view": "Consultation du suivi des courriels envoyés",
     # Care record (health data)
     "record.view": "Consultation du dossier de soins",
     "record.create": "Ajout d'un élément au dossier de soins",
@@ -106,6 +117,7 @@ ACTIONS: dict[str, str] = {
     "system.error": "Erreur de l'application",
     "system.audit_prune": "Suppression des traces échues",
     "system.retention_run": "Exécution de la tâche de conservation",
+    "system.reminders_run": "Exécution de la tâche des rappels par courriel",
     # Continuity (X2, X8)
     "backup.create": "Sauvegarde chiffrée de la base et de l'archive",
     "backup.verify": "Test de restauration d'une sauvegarde",

@@ -35,7 +35,9 @@ _CANONICAL = (
     "'target', target)"
 )
 # Rows [low, high] of the rowid in order. Constants only (the bounds are parameters).
-_RANGE = f"SELECT rowid, seq, seal, {_CANONICAL} FROM trace WHERE rowid >= ? AND rowid <= ? ORDER BY seq"  # noqa: S608, E501
+_RANGE = (
+    f"SELECT rowid, seq, seal, {_CANONICAL} FROM trace WHERE rowid >= ? AND rowid <= ? ORDER BY seq"  # noqa: S608, E501
+)
 _BEFORE = "SELECT seq, seal FROM trace WHERE rowid < ? ORDER BY rowid DESC LIMIT 1"
 PARALLEL_FROM = 200_000  # below this, one process is quicker than starting two
 

@@ -30,6 +30,7 @@ PLAIN = {
     "prescriptions": "Ordonnances du patient",
     "prebill": "Pré-facturation",
     "compliance_report": "Rapport de conformité",
+    "mail": "Courriels envoyés",
 }
 # Targets "<kind>:<id or ref>": the kind names the item; the id itself means nothing to people.
 KINDS = {
@@ -50,6 +51,8 @@ KINDS = {
     "incident": "Violation de données (registre)",
     "review": "Revue des habilitations",
     "measure": "Mesure du rapport de conformité",
+    "import": "Import de patients",
+    "mail": "Courriel",
 }
 NOTICES = {"poster": "affiche", "leaflet": "dépliant", "short": "texte court"}
 

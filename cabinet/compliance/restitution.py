@@ -26,7 +26,7 @@ from pathlib import Path
 import pyzipper
 from flask import current_app, render_template
 
-from cabinet import csvsafe, keys
+from cabinet import csvsafe, keys, settings
 from cabinet.audit import trace
 from cabinet.compliance import maintenance, snapshot
 from cabinet.config import ROOT
@@ -40,7 +40,7 @@ VERSION = 1
 DOMAINS = {
     "practice": ["setting", "schema_migration", "notice_print"],
     "accounts": ["user"],
-    "patients": ["patient", "patient_change", "care_assignment"],
+    "patients": ["patient", "patient_change", "care_assignment", "patient_import"],
     "appointments": [
         "appointment_type",
         "opening_hours",
@@ -63,6 +63,7 @@ DOMAINS = {
     "prescriptions": ["prescription", "prescription_photo", "nursing_assessment"],
     "billing": ["tariff", "ngap_act", "priced_visit"],
     "rights": ["rights_request"],
+    "reminders": ["outgoing_mail"],
     "retention": ["retention_run"],
     "archive": ["archived_file", "anonymous_stat"],
     "audit": ["trace", "trace_checkpoint"],
@@ -85,6 +86,8 @@ EXCLUDED_TABLES = {
     "login_attempt",
 }
 EXCLUDED_COLUMNS = {"user": {"password_hash"}}
+# Rows that are secrets: the SMTP account's password among the settings.
+EXCLUDED_ROWS = {"setting": ("key", sorted(settings.SECRET_KEYS))}
 OTHER = "other"  # a table no domain names yet still leaves with the rest
 
 
@@ -104,7 +107,14 @@ def _columns(conn, schema: str, table: str) -> list[str]:
 
 def _rows(conn, schema: str, table: str, columns: list[str]):
     names = ", ".join(f'"{c}"' for c in columns)
-    cursor = conn.execute(f'SELECT {names} FROM {schema}."{table}" ORDER BY rowid')  # noqa: S608
+    where, values = "", []
+    if table in EXCLUDED_ROWS:
+        column, values = EXCLUDED_ROWS[table]
+        where = f'WHERE "{column}" NOT IN ({", ".join("?" for _ in values)})'
+    cursor = conn.execute(
+        f'SELECT {names} FROM {schema}."{table}" {where} ORDER BY rowid',  # noqa: S608
+        values,
+    )
     while batch := cursor.fetchmany(1000):
         yield from batch
 

@@ -17,7 +17,8 @@ from cabinet.compliance import restitution
 DESCRIPTIONS = {
     "practice": "Paramètres du cabinet, niveau de schéma, impressions des notices d'information",
     "accounts": "Comptes des utilisateurs (sans mot de passe ni authentificateur)",
-    "patients": "Fiches administratives, historique des rectifications, équipes de soins",
+    "patients": "Fiches administratives, historique des rectifications, équipes de soins, "
+    "imports en attente depuis le logiciel précédent",
     "appointments": "Types de rendez-vous, horaires, absences, séries de séances, rendez-vous "
     "et leur historique",
     "records": "Dossiers de soins (éléments et versions, séances et actes), copies de feuilles "
@@ -25,6 +26,8 @@ DESCRIPTIONS = {
     "prescriptions": "Ordonnances (et leur photo), bilans de soins infirmiers",
     "billing": "Nomenclature et tarifs datés avec leur source, visites cotées (pré-facturation)",
     "rights": "Registre des demandes d'exercice des droits",
+    "reminders": "Courriels envoyés (rappels, confirmations, essais) : destinataire, date, "
+    "résultat, jamais le contenu",
     "retention": "Exécutions de la tâche de conservation",
     "archive": "Archive (base distincte) : dossiers archivés (document JSON scellé de chaque "
     "dossier) et comptes anonymes",

@@ -1,13 +1,24 @@
 """Patients' administrative file: identity, INS/NIR, contact, search, rectification history."""
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from cabinet.security import declare
 
 bp = Blueprint("patients", __name__)
 declare(bp, "patient.admin.read")
 
-from cabinet.patients import care_team, views, views_access  # noqa: E402,F401
+# An export of the previous software may exceed the application's 2 MiB; set before any hook
+# reads the form (CSRF included). The file stays in memory (cabinet/uploads.py).
+IMPORT_LIMIT = 4 * 1024 * 1024
+
+
+@bp.url_value_preprocessor
+def _import_limit(endpoint, values):
+    if endpoint == "patients.import_new":
+        request.max_content_length = IMPORT_LIMIT
+
+
+from cabinet.patients import care_team, views, views_access, views_import  # noqa: E402,F401
 from cabinet.patients.identity import IDENTITY_STATUSES  # noqa: E402
 from cabinet.patients.models import SEXES  # noqa: E402
 

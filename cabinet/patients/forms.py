@@ -3,7 +3,8 @@
 import datetime
 import re
 
-from wtforms import SelectField, StringField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from cabinet import settings
@@ -195,3 +196,67 @@ def care_team_note() -> StringField:
         validators=[Optional(), Length(max=200)],
         filters=[lambda value: " ".join((value or "").split())],
     )
+
+
+# Our columns an import may fill, with their French label (the mapping's choices).
+IMPORT_FIELDS = {
+    "birth_name": "Nom de naissance",
+    "last_name": "Nom utilisé",
+    "first_names": "Prénoms de naissance",
+    "used_first_name": "Prénom utilisé",
+    "birth_date": "Date de naissance",
+    "sex": "Sexe",
+    "birthplace_code": "Lieu de naissance (code INSEE)",
+    "address": "Adresse",
+    "postcode": "Code postal",
+    "city": "Commune",
+    "phone": "Téléphone",
+    "email": "Courriel",
+    "nir": "NIR",
+    "profession": "Profession",
+    "accepts_reminders": "Accepte les rappels (oui/non)",
+}
+
+
+class ImportUploadForm(FrenchForm):
+    """The CSV export of the previous software (read in memory, never kept on disk)."""
+
+    file = FileField(
+        "Fichier CSV du logiciel précédent",
+        description="Séparateur « ; » ou « , », encodage UTF-8 ou Windows-1252, une ligne "
+        "d'en-têtes. Taille limitée à 4 Mio.",
+    )
+
+    def raw_file(self) -> bytes | None:
+        storage = self.file.data
+        if not storage or not getattr(storage, "filename", ""):
+            return None
+        return storage.read()
+
+    def validate_file(self, field):
+        if not field.data or not getattr(field.data, "filename", ""):
+            raise ValidationError("Choisissez le fichier à importer.")
+
+
+def import_mapping_form(headers: list[str], mapping: dict[int, str], fields=None):
+    """One select per column of the file: which of our fields it gives (or none)."""
+    fields = IMPORT_FIELDS if fields is None else fields
+    options = choices([("", "— ne pas importer —")] + list(fields.items()))
+
+    class ImportMappingForm(FrenchForm):
+        def mapping(self) -> dict[int, str]:
+            return {
+                int(name.removeprefix("column_")): field.data
+                for name, field in self._fields.items()
+                if name.startswith("column_") and field.data
+            }
+
+    for index, header in enumerate(headers):
+        select = SelectField(header or f"Colonne {index + 1}", choices=options, default="")
+        setattr(ImportMappingForm, f"column_{index}", select)
+    data = {f"column_{index}": name for index, name in mapping.items()}
+    return ImportMappingForm(data=data)
+
+
+class ImportRunForm(FrenchForm):
+    leave_out_refused = BooleanField("Écarter les lignes refusées et importer les autres")

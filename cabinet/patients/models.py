@@ -7,6 +7,7 @@ in `audit/`. No other category is collected.
 """
 
 import datetime
+import json
 import secrets
 
 from peewee import (
@@ -148,3 +149,39 @@ class CareAssignment(BaseModel):
     class Meta:
         table_name = "care_assignment"
         indexes = ((("patient", "practitioner"), True),)
+
+
+class PatientImport(BaseModel):
+    """A file from the previous software waiting for the admin's decision: its cells and the
+    columns' mapping, kept in the encrypted database (never on disk in clear) and erased
+    once the import is done or abandoned. `status`: pending, done, abandoned."""
+
+    ref = CharField(unique=True, default=new_ref)
+    kind = CharField(default="patients")
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    created_at = DateTimeField(default=utcnow)
+    byte_count = IntegerField(default=0)
+    encoding = CharField(default="")
+    separator = CharField(default="")
+    headers = TextField(default="[]")  # JSON list of the file's column names
+    rows = TextField(default="[]")  # JSON list of rows (lists of cells)
+    mapping = TextField(default="{}")  # JSON {column index: our field}
+    status = CharField(default="pending")
+    finished_at = DateTimeField(null=True)
+    created_count = IntegerField(default=0)
+    skipped_count = IntegerField(default=0)
+
+    class Meta:
+        table_name = "patient_import"
+
+    @property
+    def header_list(self) -> list[str]:
+        return json.loads(self.headers)
+
+    @property
+    def row_list(self) -> list[list[str]]:
+        return json.loads(self.rows)
+
+    @property
+    def mapping_dict(self) -> dict[int, str]:
+        return {int(index): name for index, name in json.loads(self.mapping).items()}
