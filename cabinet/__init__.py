@@ -42,7 +42,7 @@ from cabinet.audit import lookups
 from cabinet.auth.models import User
 from cabinet.compliance import rotation
 from cabinet.notices import content as notices_content
-from cabinet.patients import panels
+from cabinet.patients import access_notes, panels
 from cabinet.retention import archive
 
 csrf = CSRFProtect()
@@ -102,6 +102,9 @@ def _register_blueprints(app: Flask) -> None:
 def _compose(app: Flask) -> None:
     """What a lower domain shows of the higher ones, handed to it here."""
     # The patient page's sections, each for the holders of its permission (A1).
+    panels.register(
+        app, "access_note.read", "patients/_access_note_panel.html", access_notes.patient_panel
+    )
     panels.register(
         app, "appointment.manage", "appointments/_patient_panel.html", appointments.patient_panel
     )

@@ -48,6 +48,8 @@ MATRIX = {
     "patients.edit": EVERYONE,
     "patients.access_report": {"admin", "practitioner"},
     "patients.refer": {"admin", "practitioner"},
+    # Access notes are administrative: the secretary and the care team, never the admin.
+    "patients.access_note": CARE,
     "appointments.index": CARE,
     "appointments.new": CARE,
     "appointments.patient_picker": CARE,
@@ -58,6 +60,10 @@ MATRIX = {
     "appointments.mark": CARE,
     "appointments.new_series": CARE,
     "appointments.tour_sheet": CARE,
+    # Issue 16: the round (order, kilometres) is the agenda's: secretary and practitioners.
+    "appointments.round_order": CARE,
+    "appointments.round_move": CARE,
+    "appointments.round_kilometres": CARE,
     "appointments.confirmation": CARE,
     "appointments.availability": CARE,
     "appointments.delete_hours": CARE,

@@ -11,6 +11,7 @@ declare(bp, "appointment.manage")
 from cabinet.appointments import (  # noqa: E402,F401
     views,
     views_print,
+    views_round,
     views_series,
     views_settings,
 )

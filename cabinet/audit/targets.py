@@ -29,6 +29,9 @@ PLAIN = {
     "instance": "Toutes les données du cabinet",
     "prescriptions": "Ordonnances du patient",
     "prebill": "Pré-facturation",
+    "access_note": "Notes d'accès au domicile",
+    "care_grant": "Accès accordé par une passation",
+    "transmissions": "Transmissions du patient",
 }
 # Targets "<kind>:<id or ref>": the kind names the item; the id itself means nothing to people.
 KINDS = {
@@ -46,6 +49,9 @@ KINDS = {
     "bsi": "Bilan de soins infirmiers",
     "visit": "Visite cotée",
     "tariff": "Tarif",
+    "round": "Tournée d'un praticien",
+    "transmission": "Transmission",
+    "handover": "Passation à un remplaçant",
 }
 NOTICES = {"poster": "affiche", "leaflet": "dépliant", "short": "texte court"}
 

@@ -40,7 +40,7 @@ VERSION = 1
 DOMAINS = {
     "practice": ["setting", "schema_migration", "notice_print"],
     "accounts": ["user"],
-    "patients": ["patient", "patient_change", "care_assignment"],
+    "patients": ["patient", "patient_change", "care_assignment", "care_grant", "access_note"],
     "appointments": [
         "appointment_type",
         "opening_hours",
@@ -48,6 +48,8 @@ DOMAINS = {
         "series",
         "appointment",
         "appointment_event",
+        "round",
+        "round_stop",
     ],
     "records": [
         "act",

@@ -7,7 +7,7 @@ from cabinet.security import declare
 bp = Blueprint("patients", __name__)
 declare(bp, "patient.admin.read")
 
-from cabinet.patients import care_team, views, views_access  # noqa: E402,F401
+from cabinet.patients import care_team, views, views_access, views_access_notes  # noqa: E402,F401
 from cabinet.patients.identity import IDENTITY_STATUSES  # noqa: E402
 from cabinet.patients.models import SEXES  # noqa: E402
 

@@ -24,7 +24,7 @@ from cabinet.appointments.models import (
 from cabinet.auth.models import User
 from cabinet.billing.models import PricedVisit
 from cabinet.patients.identity import IDENTITY_STATUSES
-from cabinet.patients.models import SEXES, CareAssignment, Patient, PatientChange
+from cabinet.patients.models import SEXES, AccessNote, CareAssignment, Patient, PatientChange
 from cabinet.patients.services import TRACKED_FIELDS
 from cabinet.prescriptions.models import NursingAssessment, Prescription, PrescriptionPhoto
 from cabinet.records.models import (
@@ -45,6 +45,8 @@ SCHEMA = 1
 TABLES = [
     ("patient", Patient, {}),
     ("patient_change", PatientChange, {"patient": "patient"}),
+    # Administrative, like the address: archived and restored with the file.
+    ("access_note", AccessNote, {"patient": "patient"}),
     ("series", Series, {"patient": "patient"}),
     ("appointment", Appointment, {"patient": "patient", "series": "series"}),
     ("appointment_event", AppointmentEvent, {"appointment": "appointment"}),
