@@ -24,6 +24,7 @@ from cabinet import (
     db,
     errors,
     formatting,
+    handover,
     home,
     notices,
     patients,
@@ -34,6 +35,7 @@ from cabinet import (
     scheduler,
     security,
     tablets,
+    transmissions,
     urls,
     users,
 )
@@ -97,6 +99,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(tablets.bp)
     app.register_blueprint(prescriptions.bp, url_prefix="/ordonnances")
     app.register_blueprint(billing.bp, url_prefix="/cotation")
+    app.register_blueprint(transmissions.bp, url_prefix="/transmissions")
+    app.register_blueprint(handover.bp, url_prefix="/passations")
 
 
 def _compose(app: Flask) -> None:
@@ -111,6 +115,7 @@ def _compose(app: Flask) -> None:
     panels.register(app, "payment.record", "records/_payments_panel.html", records.payments_panel)
     panels.register(app, "record.read", "records/_panel.html", records.patient_panel)
     panels.register(app, "record.read", "prescriptions/_panel.html", prescriptions.patient_panel)
+    panels.register(app, "record.read", "transmissions/_panel.html", transmissions.patient_panel)
     # The agenda's "séance 7/10", for those whose record of the patient is open.
     annotations.register(app, "record.read", prescriptions.agenda_notes)
     panels.register(

@@ -154,6 +154,17 @@ MATRIX = {
     "billing.print_prebill": PRACTITIONERS,
     "billing.mark_paid": PRACTITIONERS,
     "billing.tariffs_page": ADMIN,
+    # Transmissions (issue 16): care record, the care team only (never the secretary, A1).
+    "transmissions.index": PRACTITIONERS,
+    "transmissions.patient": PRACTITIONERS,
+    "transmissions.new": PRACTITIONERS,
+    "transmissions.correct": PRACTITIONERS,
+    "transmissions.mark_read": PRACTITIONERS,
+    # The locum's handover: practitioners (its own rules decide who opens which one).
+    "handover.index": PRACTITIONERS,
+    "handover.new": PRACTITIONERS,
+    "handover.show": PRACTITIONERS,
+    "handover.print_sheet": PRACTITIONERS,
 }
 # Endpoints that would end the very session the walk relies on: covered in test_auth.
 SESSION_ENDING = {"auth.logout"}
@@ -190,6 +201,8 @@ def url_values(make_patient, user):
         "target": "application",
         "prescription_ref": "inconnu",
         "visit_ref": "inconnu",
+        "transmission_ref": "inconnu",
+        "handover_ref": "inconnu",
     }
 
 

@@ -98,10 +98,24 @@ def real_values(app, user, make_patient):
         "target": "application",
         "prescription_ref": "inconnu",
         "visit_ref": "inconnu",
+        "transmission_ref": _transmission(app, user, patient),
+        "handover_ref": "inconnu",
         "run_id": 1,
         "kind": "poster",
         "entry_ref": _maintenance_entry(app, user),
     }
+
+
+def _transmission(app, user, patient) -> str:
+    """Two transmissions, so the patient's page repeats their forms (issue 16)."""
+    from cabinet.transmissions import services as transmissions
+
+    with app.test_request_context():
+        for target in ("Douleur", "Pansement"):
+            written = transmissions.write(
+                user("practitioner"), patient, {"target": target, "actions": "Revoir jeudi"}
+            )
+    return written.ref
 
 
 def _maintenance_entry(app, user) -> str:

@@ -2,6 +2,7 @@
 
 from wtforms import DecimalField, HiddenField, SelectField
 from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.widgets import TextInput
 
 from cabinet.forms import DateField, FrenchForm, choices
 
@@ -9,7 +10,10 @@ DIRECTIONS = {"up": -1, "down": 1}
 
 
 class CommaDecimalField(DecimalField):
-    """A decimal typed the French way ("42,5") or the other ("42.5")."""
+    """A decimal typed the French way ("42,5") or the other ("42.5"): a text box (a number
+    box refuses the comma on some tablets), with the decimal keypad."""
+
+    widget = TextInput()
 
     def process_formdata(self, valuelist):
         super().process_formdata([value.replace(",", ".").strip() for value in valuelist])

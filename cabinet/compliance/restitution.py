@@ -63,6 +63,8 @@ DOMAINS = {
         "break_glass",
     ],
     "prescriptions": ["prescription", "prescription_photo", "nursing_assessment"],
+    "transmissions": ["transmission", "transmission_version", "transmission_read"],
+    "handover": ["handover"],
     "billing": ["tariff", "ngap_act", "priced_visit"],
     "rights": ["rights_request"],
     "retention": ["retention_run"],

@@ -39,6 +39,7 @@ from cabinet.records.models import (
     RecordItemVersion,
     SessionAct,
 )
+from cabinet.transmissions.models import Transmission, TransmissionRead, TransmissionVersion
 
 SCHEMA = 1
 # (name, model, {foreign key field: name of the table it points to inside the document})
@@ -62,6 +63,10 @@ TABLES = [
     ("nursing_assessment", NursingAssessment, {"patient": "patient"}),
     # Its receipt stays in the active base (the books' own period): the id still names it.
     ("priced_visit", PricedVisit, {"patient": "patient", "prescription": "prescription"}),
+    # Transmissions are care record: archived and restored with it, versions and read marks.
+    ("transmission", Transmission, {"patient": "patient"}),
+    ("transmission_version", TransmissionVersion, {"transmission": "transmission"}),
+    ("transmission_read", TransmissionRead, {"transmission": "transmission"}),
 ]
 
 
