@@ -25,6 +25,7 @@ from cabinet import (
     errors,
     formatting,
     governance,
+    handover,
     home,
     notices,
     patients,
@@ -37,6 +38,7 @@ from cabinet import (
     security,
     static_files,
     tablets,
+    transmissions,
     uploads,
     urls,
     users,
@@ -47,7 +49,7 @@ from cabinet.auth.models import User
 from cabinet.compliance import rotation
 from cabinet.governance import dpia
 from cabinet.notices import content as notices_content
-from cabinet.patients import panels
+from cabinet.patients import access_notes, panels
 from cabinet.retention import archive
 
 csrf = CSRFProtect()
@@ -106,17 +108,23 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(billing.bp, url_prefix="/cotation")
     app.register_blueprint(governance.bp, url_prefix="/conformite")
     app.register_blueprint(reminders.bp, url_prefix="/rappels")
+    app.register_blueprint(transmissions.bp, url_prefix="/transmissions")
+    app.register_blueprint(handover.bp, url_prefix="/passations")
 
 
 def _compose(app: Flask) -> None:
     """What a lower domain shows of the higher ones, handed to it here."""
     # The patient page's sections, each for the holders of its permission (A1).
     panels.register(
+        app, "access_note.read", "patients/_access_note_panel.html", access_notes.patient_panel
+    )
+    panels.register(
         app, "appointment.manage", "appointments/_patient_panel.html", appointments.patient_panel
     )
     panels.register(app, "payment.record", "records/_payments_panel.html", records.payments_panel)
     panels.register(app, "record.read", "records/_panel.html", records.patient_panel)
     panels.register(app, "record.read", "prescriptions/_panel.html", prescriptions.patient_panel)
+    panels.register(app, "record.read", "transmissions/_panel.html", transmissions.patient_panel)
     # The agenda's "séance 7/10", for those whose record of the patient is open.
     annotations.register(app, "record.read", prescriptions.agenda_notes)
     panels.register(

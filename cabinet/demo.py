@@ -14,7 +14,7 @@ from faker import Faker
 from flask import current_app
 from peewee import DecimalField, TimeField, Value, fn
 
-from cabinet import settings
+from cabinet import demo_round, settings
 from cabinet.appointments import agenda
 from cabinet.appointments.models import Appointment, AppointmentType, OpeningHours, Series
 from cabinet.appointments.schedule import to_local, to_utc
@@ -169,6 +169,7 @@ def seed(patients: int = 200, seed: int = 1, batch: int = 5000, appointments: in
     if booked:
         seed_records(rng)
         seed_prescriptions(rng, pools)
+        demo_round.seed(rng)
     seed_practice_settings()
     with database.atomic():
         trace(

@@ -57,6 +57,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "rights.register",
             "rights.release",
             "prescription.renewals",
+            # A home visit's access notes (door code, key box…), for the care team's patients.
+            "access_note.read",
+            "access_note.write",
         }
     ),
     "secretary": frozenset(
@@ -68,6 +71,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "rights.register",
             # Patient, prescriber and date of the prescriptions to renew, never the acts (A1).
             "prescription.renewals",
+            # Access notes are administrative: the secretary reads and keeps them for every
+            # patient; a practitioner only for her care team's (patients/access_notes.py).
+            "access_note.read",
+            "access_note.write",
+            "access_note.any_patient",
         }
     ),
 }

@@ -53,6 +53,8 @@ MATRIX = {
     "patients.import_mapping": ADMIN,
     "patients.import_run": ADMIN,
     "patients.import_abandon": ADMIN,
+    # Access notes are administrative: the secretary and the care team, never the admin.
+    "patients.access_note": CARE,
     "appointments.index": CARE,
     "appointments.new": CARE,
     "appointments.patient_picker": CARE,
@@ -68,6 +70,10 @@ MATRIX = {
     "appointments.import_mapping": ADMIN,
     "appointments.import_run": ADMIN,
     "appointments.import_abandon": ADMIN,
+    # Issue 16: the round (order, kilometres) is the agenda's: secretary and practitioners.
+    "appointments.round_order": CARE,
+    "appointments.round_move": CARE,
+    "appointments.round_kilometres": CARE,
     "appointments.confirmation": CARE,
     "appointments.availability": CARE,
     "appointments.delete_hours": CARE,
@@ -174,6 +180,17 @@ MATRIX = {
     "reminders.send_test": ADMIN,
     "reminders.outbox": ADMIN,
     "reminders.email_card": CARE,
+    # Transmissions (issue 16): care record, the care team only (never the secretary, A1).
+    "transmissions.index": PRACTITIONERS,
+    "transmissions.patient": PRACTITIONERS,
+    "transmissions.new": PRACTITIONERS,
+    "transmissions.correct": PRACTITIONERS,
+    "transmissions.mark_read": PRACTITIONERS,
+    # The locum's handover: practitioners (its own rules decide who opens which one).
+    "handover.index": PRACTITIONERS,
+    "handover.new": PRACTITIONERS,
+    "handover.show": PRACTITIONERS,
+    "handover.print_sheet": PRACTITIONERS,
 }
 # Endpoints that would end the very session the walk relies on: covered in test_auth.
 SESSION_ENDING = {"auth.logout"}
@@ -213,6 +230,8 @@ def url_values(make_patient, user):
         "incident_ref": "inconnu",
         "review_ref": "inconnu",
         "import_ref": "inconnu",
+        "transmission_ref": "inconnu",
+        "handover_ref": "inconnu",
     }
 
 

@@ -69,3 +69,33 @@ def test_demo_has_prescriptions_with_sessions_left_and_renewals(app, runner):
         assert services.renewals(nurse, datetime.date.today())
         left = services.progress_of(rows, datetime.date.today())
         assert all(0 < item.left <= item.total for item in left)
+
+
+def test_demo_has_tomorrows_round_access_notes_transmissions_and_a_handover(app, runner):
+    """Issue 16 done-means on demo data: the nurse's round of tomorrow with access notes,
+    transmissions her colleague has not read, and a handover to the locum open today."""
+    import datetime
+
+    from cabinet.appointments import agenda, rounds
+    from cabinet.auth.models import User
+    from cabinet.handover.models import Handover
+    from cabinet.patients.models import AccessNote
+    from cabinet.transmissions import services as transmissions
+
+    result = runner.invoke(
+        args=["seed-demo", "--patients", "60", "--seed", "3", "--appointments", "3000"]
+    )
+    assert result.exit_code == 0, result.output
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    with app.app_context():
+        nurse = User.get(User.login == "praticien")
+        locum = User.get(User.login == "remplacant")
+        visits = agenda.tour(nurse, tomorrow)
+        assert len(visits) >= 3
+        assert rounds.day_kilometres(nurse, tomorrow) is not None
+        noted = AccessNote.select().where(AccessNote.patient.in_([v.patient_id for v in visits]))
+        assert noted.count() >= 3
+        assert transmissions.unread_count(locum) >= 1
+        assert transmissions.unread_count(nurse) >= 1
+        (handover,) = Handover.select()
+        assert handover.locum_id == locum.id and handover.is_open(datetime.date.today())

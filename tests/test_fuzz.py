@@ -109,6 +109,8 @@ def ordinary(app, user, make_patient):
         "target": "application",
         "prescription_ref": "inconnu",
         "visit_ref": "inconnu",
+        "transmission_ref": "inconnu",
+        "handover_ref": "inconnu",
         "run_id": "1",
         "entry_ref": _maintenance_entry(app, user),
         "incident_ref": _incident(app, user),

@@ -99,6 +99,8 @@ def real_values(app, user, make_patient):
         "prescription_ref": "inconnu",
         "visit_ref": "inconnu",
         "import_ref": "inconnu",
+        "transmission_ref": _transmission(app, user, patient),
+        "handover_ref": "inconnu",
         "run_id": 1,
         "kind": "poster",
         "entry_ref": _maintenance_entry(app, user),
@@ -126,6 +128,18 @@ def _governance(app, user) -> dict:
         incidents.complete(admin, incident, {"consequences": "Aucune."})
         review = reviews.sign(admin, {u.id: "kept" for u in User.select()})
     return {"incident_ref": incident.ref, "review_ref": review.ref}
+
+
+def _transmission(app, user, patient) -> str:
+    """Two transmissions, so the patient's page repeats their forms (issue 16)."""
+    from cabinet.transmissions import services as transmissions
+
+    with app.test_request_context():
+        for target in ("Douleur", "Pansement"):
+            written = transmissions.write(
+                user("practitioner"), patient, {"target": target, "actions": "Revoir jeudi"}
+            )
+    return written.ref
 
 
 def _maintenance_entry(app, user) -> str:

@@ -76,12 +76,22 @@ def record_full_of_sentinels(app, user, make_patient):
             patient.ref,
         )
         prescription, visit = _prescription_full_of_sentinels(doctor, patient)
+        transmission = _transmission_full_of_sentinels(doctor, patient, user("locum"))
+        from cabinet.handover import services as handovers
+
+        # Handed over to the locum from tomorrow: until then, closed to her like the rest.
+        soon = datetime.date.today() + datetime.timedelta(days=1)
+        handover = handovers.prepare(
+            doctor, user("locum"), soon, soon + datetime.timedelta(days=4), [patient]
+        )
     return {
         "patient_ref": patient.ref,
         "appointment_ref": appointment.ref,
         "item_ref": items[0].ref,
         "prescription_ref": prescription.ref,
         "visit_ref": visit.ref,
+        "transmission_ref": transmission.ref,
+        "handover_ref": handover.ref,
         "user_ref": user("locum").ref,
         "filename": "css/app.css",
         "credential_id": 1,
@@ -139,6 +149,19 @@ def _prescription_full_of_sentinels(doctor, patient):
     return prescription, visit
 
 
+def _transmission_full_of_sentinels(doctor, patient, locum):
+    """A transmission (every field holding the sentinel, corrected once) and the patient's
+    access notes: the secretary reads the notes, never the transmission."""
+    from cabinet.patients import access_notes
+    from cabinet.transmissions import services as transmissions
+
+    fields = {name: f"{name} {SENTINEL}" for name in ("target", "data", "actions", "results")}
+    transmission = transmissions.write(doctor, patient, fields)
+    transmissions.correct(doctor, transmission, {**fields, "results": f"mieux {SENTINEL}"})
+    access_notes.save(doctor, patient, {"door_code": "CODE-PORTE-42", "animal": "Chien calme"})
+    return transmission
+
+
 def test_secretary_renewal_list_names_patient_prescriber_date_only(
     secretary_client, record_full_of_sentinels
 ):
@@ -173,6 +196,8 @@ def test_practitioner_does_see_the_sentinels(app, practitioner_client, record_fu
     assert SENTINEL in practitioner_client.get(f"/patients/{ref}").get_data(as_text=True)
     page = practitioner_client.get(f"/soins/{ref}").get_data(as_text=True)
     assert page.count(SENTINEL) >= 14 and NUMBER in page
+    page = practitioner_client.get(f"/transmissions/patient/{ref}").get_data(as_text=True)
+    assert page.count(SENTINEL) >= 4
 
 
 @pytest.mark.parametrize("htmx", [False, True])
@@ -180,6 +205,16 @@ def test_secretary_never_receives_care_content(
     app, secretary_client, record_full_of_sentinels, htmx
 ):
     headers = {"HX-Request": "true"} if htmx else {}
+    # Access notes are administrative: hers to read, on the file, the round and the sheet
+    # (read before the walk, whose empty posts clear them).
+    today = datetime.date.today()
+    ref = record_full_of_sentinels["patient_ref"]
+    for url in [
+        f"/patients/{ref}",
+        f"/agenda/tournee?jour={today}",
+        f"/agenda/tournee/ordre?jour={today}",
+    ]:
+        assert "CODE-PORTE-42" in secretary_client.get(url).get_data(as_text=True), url
     walked = 0
     for endpoint, method, url in _urls(app, record_full_of_sentinels):
         response = secretary_client.open(url, method=method, headers=headers)
@@ -195,13 +230,15 @@ def test_secretary_never_receives_care_content(
         f"/soins/recettes/export.csv?month={datetime.date.today():%Y-%m}",
         f"/agenda/rdv/{record_full_of_sentinels['appointment_ref']}",
         f"/agenda/rdv/{record_full_of_sentinels['appointment_ref']}/confirmation",
+        f"/agenda/tournee/ordre?jour={datetime.date.today()}",
+        f"/patients/{ref}/acces-domicile",
     ]:
         response = secretary_client.get(url, headers=headers)
         assert response.status_code in (200, 302), url
         assert not _leaks(response), url
     page = secretary_client.get(f"/patients/{ref}").get_data(as_text=True)
     assert "TÉMOIN" in page and "Paiements" in page and "AMK 8" in page
-    assert "Dossier de soins" not in page
+    assert "Dossier de soins" not in page and "Transmissions" not in page
 
 
 def test_emailed_reminders_and_cards_carry_no_care_content(app, record_full_of_sentinels):
@@ -308,6 +345,12 @@ def test_practitioner_outside_the_team_never_receives_care_content(
     assert refused.status_code == 422 and not _leaks(refused)
     record = locum.get(f"/soins/{ref}", headers=headers)
     assert record.status_code == 302 and "acces-exceptionnel" in record.headers["Location"]
+    # The handover she receives opens only tomorrow: refused today, and traced as such.
+    handover = locum.get(f"/passations/{record_full_of_sentinels['handover_ref']}")
+    assert handover.status_code == 403 and not _leaks(handover)
+    from tests.conftest import traces
+
+    assert traces(app, action="handover.refused") and traces(app, action="care_grant.refused")
 
 
 def test_secretary_cannot_reach_the_record_even_by_guessing(

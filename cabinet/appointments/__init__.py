@@ -20,6 +20,7 @@ from cabinet.appointments import (  # noqa: E402,F401
     views,
     views_import,
     views_print,
+    views_round,
     views_series,
     views_settings,
 )

@@ -1,5 +1,5 @@
-"""Reading the agenda (P1, A6): who holds one, the day and week views, the tour sheet, the
-reminders list, one appointment. Every read of patients' appointments is traced here.
+"""Reading the agenda (P1, A6): who holds one, the day and week views, a day's home visits
+(their round and tour sheet: rounds.py), the reminders list, one appointment. Every read of patients' appointments is traced here.
 """
 
 import datetime
@@ -11,7 +11,6 @@ from cabinet.appointments import annotations, schedule
 from cabinet.appointments.models import ACTIVE_STATUSES, Absence, Appointment, AppointmentType
 from cabinet.audit import trace
 from cabinet.auth.models import User
-from cabinet.db import database
 from cabinet.patients.models import Patient
 from cabinet.security import has_permission
 
@@ -174,7 +173,7 @@ def tour(practitioner: User, day: datetime.date) -> list[Appointment]:
     ]
 
 
-def _tour_holder(actor, ref: str | None) -> User:
+def tour_holder(actor, ref: str | None) -> User:
     """The practitioner asked for; else mine if I hold an agenda, else (the secretary) the
     first practitioner's."""
     if ref:
@@ -184,23 +183,6 @@ def _tour_holder(actor, ref: str | None) -> User:
     if holder is None:
         abort(404)
     return holder
-
-
-def tour_sheet(actor, ref: str | None, day: datetime.date) -> tuple[User, list[Appointment]]:
-    """The practitioner and home visits of a tour sheet; printing it is traced for each
-    patient on it (A6)."""
-    practitioner = _tour_holder(actor, ref)
-    visits = tour(practitioner, day)
-    with database.atomic():
-        for visit in visits:
-            trace(
-                actor,
-                "appointment.tour_print",
-                patient=visit.patient,
-                target=f"appointment:{visit.ref}",
-                detail=f"tournée du {day:%d/%m/%Y}",
-            )
-    return practitioner, visits
 
 
 def reminders(actor, day: datetime.date) -> tuple[list[Appointment], int]:

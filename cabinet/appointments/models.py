@@ -12,6 +12,7 @@ from peewee import (
     CharField,
     DateField,
     DateTimeField,
+    DecimalField,
     ForeignKeyField,
     IntegerField,
     TextField,
@@ -139,3 +140,29 @@ class AppointmentEvent(BaseModel):
 
     class Meta:
         table_name = "appointment_event"
+
+
+class Round(BaseModel):
+    """A practitioner's home-visit round of one day (P3): the order she set for the visits
+    (its stops) and the kilometres of the day, entered once (they prefill the IK)."""
+
+    practitioner = ForeignKeyField(User, backref="rounds", on_delete="CASCADE")
+    day = DateField()
+    kilometres = DecimalField(max_digits=6, decimal_places=1, null=True)
+    updated_at = DateTimeField(default=utcnow)
+    updated_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+
+    class Meta:
+        table_name = "round"
+        indexes = ((("practitioner", "day"), True),)
+
+
+class RoundStop(BaseModel):
+    """One home visit's place in its round; a visit moved to another day leaves it."""
+
+    round = ForeignKeyField(Round, backref="stops", on_delete="CASCADE")
+    appointment = ForeignKeyField(Appointment, unique=True, backref="+", on_delete="CASCADE")
+    position = IntegerField()
+
+    class Meta:
+        table_name = "round_stop"

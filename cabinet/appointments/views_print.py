@@ -6,21 +6,28 @@ from flask import request
 from flask_login import current_user
 
 from cabinet import dates
-from cabinet.appointments import agenda, bp
+from cabinet.appointments import agenda, bp, rounds
 from cabinet.htmx import render
+from cabinet.patients import access_notes
 
 
 @bp.route("/tournee")
 def tour_sheet():
-    """A4 tour sheet of a practitioner's day: time, name, address, phone, access — nothing
-    else (A6). Printing it is traced for each patient on it. Same users."""
+    """A4 tour sheet of a practitioner's day in the round's order: time, name, address, phone,
+    access notes — nothing else (A6). Printing it is traced for each patient on it. Same
+    users."""
     day = dates.parse_day(request.args.get("jour")) or datetime.date.today()
-    practitioner, visits = agenda.tour_sheet(current_user, request.args.get("praticien"), day)
+    practitioner, visits = rounds.tour_sheet(current_user, request.args.get("praticien"), day)
     return render(
         "appointments/tour_sheet.html",
         practitioner=practitioner,
         day=day,
         visits=visits,
+        notes=access_notes.read_many(
+            current_user, [v.patient for v in visits], "feuille de tournée"
+        ),
+        note_lines=access_notes.lines,
+        km=rounds.day_kilometres(practitioner, day),
         address=agenda.visit_address,
         practitioners=agenda.practitioners(),
     )

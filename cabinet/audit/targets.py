@@ -31,6 +31,9 @@ PLAIN = {
     "prebill": "Pré-facturation",
     "compliance_report": "Rapport de conformité",
     "mail": "Courriels envoyés",
+    "access_note": "Notes d'accès au domicile",
+    "care_grant": "Accès accordé par une passation",
+    "transmissions": "Transmissions du patient",
 }
 # Targets "<kind>:<id or ref>": the kind names the item; the id itself means nothing to people.
 KINDS = {
@@ -53,6 +56,9 @@ KINDS = {
     "measure": "Mesure du rapport de conformité",
     "import": "Import de patients",
     "mail": "Courriel",
+    "round": "Tournée d'un praticien",
+    "transmission": "Transmission",
+    "handover": "Passation à un remplaçant",
 }
 NOTICES = {"poster": "affiche", "leaflet": "dépliant", "short": "texte court"}
 

@@ -13,9 +13,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from cabinet.appointments import rounds
+from cabinet.billing import tariffs
 from cabinet.billing.pricing import PROFESSIONS, ZONES, euros, number
 from cabinet.billing.services import Visit
 from cabinet.forms import DateField, FrenchForm, choices
+from cabinet.prescriptions.models import Prescription
 from cabinet.records.models import PAYMENT_MODES
 
 
@@ -40,8 +43,9 @@ class VisitForm(FrenchForm):
     urgent = BooleanField("Appel urgent (majoration du dimanche dès le samedi 8 h)")
     palliative = BooleanField("Soins palliatifs à domicile (MCI)")
 
-    def __init__(self, acts, prescriptions, **kwargs):
+    def __init__(self, acts, prescriptions, day_km=None, **kwargs):
         super().__init__(**kwargs)
+        self.day_km = day_km
         self._prescriptions = {p.ref: p for p in prescriptions}
         self.acts.choices = [
             (
@@ -60,6 +64,20 @@ class VisitForm(FrenchForm):
             if prescriptions:
                 self.prescription.data = prescriptions[0].ref
                 self.home.data = prescriptions[0].home_care
+            # The kilometres of today's round, entered once on the round (rounds.py).
+            if day_km is not None:
+                self.km.data = day_km
+
+    @classmethod
+    def for_patient(cls, user, patient) -> "VisitForm":
+        """The acts in force today, the patient's prescriptions, and the kilometres of the
+        user's round today (entered once on the round) as the IK's starting value."""
+        today = datetime.date.today()
+        return cls(
+            tariffs.acts_in_force(today).values(),
+            list(Prescription.of_patient(patient)),
+            day_km=rounds.day_kilometres(user, today),
+        )
 
     def visit(self) -> Visit:
         return Visit(

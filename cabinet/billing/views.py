@@ -7,10 +7,9 @@ from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from cabinet import dates
-from cabinet.billing import bp, forms, services, tariffs
+from cabinet.billing import bp, forms, services
 from cabinet.billing.pricing import PricingError
 from cabinet.htmx import render
-from cabinet.prescriptions.models import Prescription
 from cabinet.records import scope
 from cabinet.security import require
 
@@ -29,8 +28,7 @@ def _day() -> datetime.date:
 def price_visit(patient_ref):
     """Price a visit by the NGAP rules, each step explained; keep it in the pre-bill."""
     patient, _ = scope.get_record_or_404(current_user, patient_ref, traced=False)
-    acts = tariffs.acts_in_force(datetime.date.today()).values()
-    form = forms.VisitForm(acts, list(Prescription.of_patient(patient)))
+    form = forms.VisitForm.for_patient(current_user, patient)
     priced, error = None, None
     if form.validate_on_submit():
         try:

@@ -40,7 +40,14 @@ VERSION = 1
 DOMAINS = {
     "practice": ["setting", "schema_migration", "notice_print"],
     "accounts": ["user"],
-    "patients": ["patient", "patient_change", "care_assignment", "patient_import"],
+    "patients": [
+        "patient",
+        "patient_change",
+        "care_assignment",
+        "patient_import",
+        "care_grant",
+        "access_note",
+    ],
     "appointments": [
         "appointment_type",
         "opening_hours",
@@ -48,6 +55,8 @@ DOMAINS = {
         "series",
         "appointment",
         "appointment_event",
+        "round",
+        "round_stop",
     ],
     "records": [
         "act",
@@ -61,6 +70,8 @@ DOMAINS = {
         "break_glass",
     ],
     "prescriptions": ["prescription", "prescription_photo", "nursing_assessment"],
+    "transmissions": ["transmission", "transmission_version", "transmission_read"],
+    "handover": ["handover"],
     "billing": ["tariff", "ngap_act", "priced_visit"],
     "rights": ["rights_request"],
     "reminders": ["outgoing_mail"],

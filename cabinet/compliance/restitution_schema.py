@@ -18,12 +18,16 @@ DESCRIPTIONS = {
     "practice": "Paramètres du cabinet, niveau de schéma, impressions des notices d'information",
     "accounts": "Comptes des utilisateurs (sans mot de passe ni authentificateur)",
     "patients": "Fiches administratives, historique des rectifications, équipes de soins, "
-    "imports en attente depuis le logiciel précédent",
+    "imports en attente depuis le logiciel précédent, accès accordés pour une période "
+    "(passations), notes d'accès au domicile",
     "appointments": "Types de rendez-vous, horaires, absences, séries de séances, rendez-vous "
-    "et leur historique",
+    "et leur historique, ordre des tournées et kilomètres du jour",
     "records": "Dossiers de soins (éléments et versions, séances et actes), copies de feuilles "
     "de soins, journal des recettes, accès exceptionnels",
     "prescriptions": "Ordonnances (et leur photo), bilans de soins infirmiers",
+    "transmissions": "Transmissions entre membres de l'équipe de soins (versions, marques de "
+    "lecture)",
+    "handover": "Passations à un remplaçant (praticien, remplaçant, dates)",
     "billing": "Nomenclature et tarifs datés avec leur source, visites cotées (pré-facturation)",
     "rights": "Registre des demandes d'exercice des droits",
     "reminders": "Courriels envoyés (rappels, confirmations, essais) : destinataire, date, "

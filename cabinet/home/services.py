@@ -1,6 +1,6 @@
 """What the home page tells each signed-in user today, per permission: the practice's
 security warnings, accesses to her patients' records and newcomers to their care teams
-(A2), rights requests falling due (I8), a failed retention night (R8), the backups (X2)."""
+(A2), her colleagues' transmissions she has not read yet, rights requests falling due (I8), a failed retention night (R8), the backups (X2)."""
 
 import datetime
 
@@ -9,11 +9,13 @@ from cabinet.audit import trace
 from cabinet.compliance import backups
 from cabinet.db import utcnow
 from cabinet.governance import incidents, reviews
+from cabinet.handover import services as handovers
 from cabinet.patients import care_team
 from cabinet.records import scope
 from cabinet.retention import jobs as retention_jobs
 from cabinet.rights import services as rights
 from cabinet.security import has_permission
+from cabinet.transmissions import services as transmissions
 
 NOTICE_DAYS = 30  # how long a break-glass access or a team newcomer stays on the home page
 NOTICE_LIMIT = 20
@@ -54,6 +56,11 @@ def home_page(user, today: datetime.date) -> dict:
         "warnings": _warnings(),
         "accesses": accesses,
         "joins": joins,
+        # A count only: no patient and no content on the home page itself.
+        "unread_transmissions": (
+            transmissions.unread_count(user, today) if has_permission(user, "record.read") else None
+        ),
+        "handovers": handovers.mine(user, today) if has_permission(user, "record.read") else None,
         "requests": _due_requests(today) if has_permission(user, "rights.register") else [],
         "failed_run": (
             retention_jobs.unresolved_failure() if has_permission(user, "settings.manage") else None

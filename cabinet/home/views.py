@@ -11,5 +11,6 @@ from cabinet.home import bp, services
 @bp.route("/")
 def index():
     """Home page with the actions of the user's role. Any signed-in user."""
-    page = services.home_page(current_user, datetime.date.today())
-    return render_template("home/index.html", **page)
+    today = datetime.date.today()
+    page = services.home_page(current_user, today)
+    return render_template("home/index.html", today=today, **page)

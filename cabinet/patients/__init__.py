@@ -18,7 +18,13 @@ def _import_limit(endpoint, values):
         request.max_content_length = IMPORT_LIMIT
 
 
-from cabinet.patients import care_team, views, views_access, views_import  # noqa: E402,F401
+from cabinet.patients import (  # noqa: E402,F401
+    care_team,
+    views,
+    views_access,
+    views_access_notes,
+    views_import,
+)
 from cabinet.patients.identity import IDENTITY_STATUSES  # noqa: E402
 from cabinet.patients.models import SEXES  # noqa: E402
 

@@ -14,6 +14,10 @@ reason or another person's act:
 
 Appointments alone never count: they are the door this rule closes. Lives with `patients`
 because both `appointments` and `records` ask it.
+
+A locum's handover lends the scope for a period (`CareGrant`): during its dates she counts as
+a member of those patients' teams, and not a day before or after; a refusal because of the
+dates is traced (`trace_refused_grant`). A grant never makes her a member for good.
 """
 
 import datetime
@@ -21,7 +25,7 @@ import datetime
 from cabinet.audit import trace
 from cabinet.auth.models import User
 from cabinet.db import database
-from cabinet.patients.models import CareAssignment, Patient
+from cabinet.patients.models import CareAssignment, CareGrant, Patient
 from cabinet.security import has_permission
 
 # Why a practitioner outside the team opens a record or takes the patient on.
@@ -47,12 +51,79 @@ class CareTeamRefused(Exception):
     """A French message: why the practitioner cannot join the team this way."""
 
 
-def is_member(user, patient: Patient) -> bool:
+def _today(today: datetime.date | None) -> datetime.date:
+    return today or datetime.date.today()
+
+
+def is_member(user, patient: Patient, today: datetime.date | None = None) -> bool:
+    """In the team: joined it, or holding a grant whose dates include `today`."""
+    if (
+        CareAssignment.select()
+        .where((CareAssignment.patient == patient.id) & (CareAssignment.practitioner == user.id))
+        .exists()
+    ):
+        return True
+    return active_grant(user, patient, today) is not None
+
+
+def is_joined(user, patient: Patient) -> bool:
+    """A member for good (joined the team), whatever grant she holds."""
     return (
         CareAssignment.select()
         .where((CareAssignment.patient == patient.id) & (CareAssignment.practitioner == user.id))
         .exists()
     )
+
+
+def _grants(user, patient: Patient):
+    return CareGrant.select().where(
+        (CareGrant.grantee == user.id) & (CareGrant.patient == patient.id)
+    )
+
+
+def active_grant(user, patient: Patient, today: datetime.date | None = None) -> CareGrant | None:
+    day = _today(today)
+    if getattr(user, "is_expired", None) and user.is_expired(day):
+        return None
+    return (
+        _grants(user, patient)
+        .where((CareGrant.starts <= day) & (CareGrant.ends >= day))
+        .order_by(CareGrant.ends.desc())
+        .first()
+    )
+
+
+def trace_refused_grant(user, patient: Patient, what: str, today=None) -> CareGrant | None:
+    """If `user` holds a grant on `patient` that is not valid today, trace the refusal (T1):
+    a locum before or after her handover's dates. The grant, or None (nothing traced)."""
+    day = _today(today)
+    if user is None or not getattr(user, "id", None) or active_grant(user, patient, day):
+        return None
+    grant = _grants(user, patient).order_by(CareGrant.ends.desc()).first()
+    if grant is None:
+        return None
+    when = "pas encore commencée" if day < grant.starts else "terminée"
+    trace(
+        user,
+        "care_grant.refused",
+        patient=patient,
+        target="care_grant",
+        detail=f"{what} : passation du {grant.starts:%d/%m/%Y} au {grant.ends:%d/%m/%Y} {when}",
+        outcome="refused",
+    )
+    return grant
+
+
+def patient_ids(user, today: datetime.date | None = None):
+    """A query of the ids of the patients whose team `user` is in today (grants included)."""
+    day = _today(today)
+    joined = CareAssignment.select(CareAssignment.patient).where(
+        CareAssignment.practitioner == user.id
+    )
+    granted = CareGrant.select(CareGrant.patient).where(
+        (CareGrant.grantee == user.id) & (CareGrant.starts <= day) & (CareGrant.ends >= day)
+    )
+    return joined | granted
 
 
 def members(patient: Patient):
@@ -81,7 +152,7 @@ def join(
     if reason and reason not in REASONS:
         raise CareTeamRefused("Choisissez un motif dans la liste.")
     with database.atomic():
-        if is_member(practitioner, patient):
+        if is_joined(practitioner, patient):
             return None
         assignment = CareAssignment.create(
             patient=patient,

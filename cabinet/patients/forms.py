@@ -8,8 +8,8 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from cabinet import settings
-from cabinet.forms import DateField, FrenchForm, choices
-from cabinet.patients import care_team
+from cabinet.forms import DateField, FrenchForm, choices, stripped
+from cabinet.patients import access_notes, care_team
 from cabinet.patients.identity import IDENTITY_STATUSES, OID_BY_KIND, clean_nir, nir_problem
 from cabinet.patients.models import SEXES
 
@@ -260,3 +260,28 @@ def import_mapping_form(headers: list[str], mapping: dict[int, str], fields=None
 
 class ImportRunForm(FrenchForm):
     leave_out_refused = BooleanField("Écarter les lignes refusées et importer les autres")
+
+
+def _access_field(name: str):
+    label, maximum, example = access_notes.FIELDS[name]
+    return StringField(
+        label,
+        validators=[Optional(), Length(max=maximum, message=f"{maximum} caractères au plus.")],
+        filters=[stripped],
+        render_kw={"maxlength": maximum, "placeholder": example},
+        description=f"{maximum} caractères au plus.",
+    )
+
+
+class AccessNoteForm(FrenchForm):
+    """The access notes of a home visit: six short fields, framed by the reminder (X6)."""
+
+    door_code = _access_field("door_code")
+    key_box = _access_field("key_box")
+    floor = _access_field("floor")
+    parking = _access_field("parking")
+    animal = _access_field("animal")
+    contact = _access_field("contact")
+
+    def cleaned(self) -> dict:
+        return {name: getattr(self, name).data or "" for name in access_notes.FIELDS}

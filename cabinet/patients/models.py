@@ -185,3 +185,40 @@ class PatientImport(BaseModel):
     @property
     def mapping_dict(self) -> dict[int, str]:
         return {int(index): name for index, name in json.loads(self.mapping).items()}
+
+
+class AccessNote(BaseModel):
+    """How to reach the patient at home (administrative, §5 a–c): door code, key box, floor,
+    parking, animal, whom to call. Each field bounded (X6); read by the secretary and the care
+    team only, and every reading traced (patients/access_notes.py)."""
+
+    patient = ForeignKeyField(Patient, unique=True, backref="access_notes", on_delete="CASCADE")
+    door_code = CharField(default="")
+    key_box = CharField(default="")
+    floor = CharField(default="")
+    parking = CharField(default="")
+    animal = CharField(default="")
+    contact = CharField(default="")
+    updated_at = DateTimeField(default=utcnow)
+    updated_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+
+    class Meta:
+        table_name = "access_note"
+
+
+class CareGrant(BaseModel):
+    """Care-team scope lent for a period (A2): a locum reads the patient's record as a member
+    from `starts` to `ends` included, and not a day outside (care_team.is_member). Made by a
+    handover (`handover_ref`: cabinet/handover, which sits above this domain)."""
+
+    patient = ForeignKeyField(Patient, backref="care_grants", on_delete="CASCADE")
+    grantee = ForeignKeyField(User, on_delete="CASCADE", backref="care_grants")
+    granted_by = ForeignKeyField(User, on_delete="RESTRICT", backref="+")
+    starts = DateField()
+    ends = DateField()
+    handover_ref = CharField(default="", index=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "care_grant"
+        indexes = ((("grantee", "patient"), False),)

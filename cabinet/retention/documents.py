@@ -24,7 +24,7 @@ from cabinet.appointments.models import (
 from cabinet.auth.models import User
 from cabinet.billing.models import PricedVisit
 from cabinet.patients.identity import IDENTITY_STATUSES
-from cabinet.patients.models import SEXES, CareAssignment, Patient, PatientChange
+from cabinet.patients.models import SEXES, AccessNote, CareAssignment, Patient, PatientChange
 from cabinet.patients.services import TRACKED_FIELDS
 from cabinet.prescriptions.models import NursingAssessment, Prescription, PrescriptionPhoto
 from cabinet.records.models import (
@@ -39,12 +39,15 @@ from cabinet.records.models import (
     RecordItemVersion,
     SessionAct,
 )
+from cabinet.transmissions.models import Transmission, TransmissionRead, TransmissionVersion
 
 SCHEMA = 1
 # (name, model, {foreign key field: name of the table it points to inside the document})
 TABLES = [
     ("patient", Patient, {}),
     ("patient_change", PatientChange, {"patient": "patient"}),
+    # Administrative, like the address: archived and restored with the file.
+    ("access_note", AccessNote, {"patient": "patient"}),
     ("series", Series, {"patient": "patient"}),
     ("appointment", Appointment, {"patient": "patient", "series": "series"}),
     ("appointment_event", AppointmentEvent, {"appointment": "appointment"}),
@@ -60,6 +63,10 @@ TABLES = [
     ("nursing_assessment", NursingAssessment, {"patient": "patient"}),
     # Its receipt stays in the active base (the books' own period): the id still names it.
     ("priced_visit", PricedVisit, {"patient": "patient", "prescription": "prescription"}),
+    # Transmissions are care record: archived and restored with it, versions and read marks.
+    ("transmission", Transmission, {"patient": "patient"}),
+    ("transmission_version", TransmissionVersion, {"transmission": "transmission"}),
+    ("transmission_read", TransmissionRead, {"transmission": "transmission"}),
 ]
 
 

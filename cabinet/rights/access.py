@@ -51,6 +51,9 @@ MEDICAL_TABLES = (
     "prescription_photo",
     "nursing_assessment",
     "priced_visit",
+    "transmission",
+    "transmission_version",
+    "transmission_read",
 )
 
 

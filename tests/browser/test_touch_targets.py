@@ -83,10 +83,12 @@ def walk_data(live_server, make_patient, user):
     from cabinet import settings
     from cabinet.appointments.models import AppointmentType
     from cabinet.appointments.schedule import to_utc
+    from cabinet.patients import access_notes
     from cabinet.patients.models import CareAssignment
     from cabinet.records import services
     from cabinet.records.models import Act
     from cabinet.rights.models import RightsRequest
+    from cabinet.transmissions import services as transmissions
 
     app = live_server.app
     doctor, locum = user("practitioner"), user("locum")
@@ -107,6 +109,17 @@ def walk_data(live_server, make_patient, user):
         for day, hour in ((today - datetime.timedelta(days=7), 9), (tomorrow, 10)):
             start = to_utc(day, datetime.time(hour))
             appointment = new_appointment(patient, doctor, start, kind=kind)
+        # Issue 16: a home visit tomorrow (the round), its access notes, a transmission.
+        home_kind = AppointmentType.get(AppointmentType.is_home_visit == True)  # noqa: E712
+        new_appointment(
+            patient, doctor, to_utc(tomorrow, datetime.time(15)), kind=home_kind, location="home"
+        )
+        access_notes.save(user("secretary"), patient, {"door_code": "1234", "animal": "Chat"})
+        transmissions.write(
+            doctor,
+            patient,
+            {"target": "Douleur", "data": "EVA 4", "actions": "Revoir demain"},
+        )
         request = RightsRequest.create(
             patient_ref=patient.ref,
             requester="La patiente",
@@ -148,6 +161,8 @@ def pages_for(role: str, data: dict) -> dict[str, str]:
         "disponibilites": "/agenda/disponibilites",
         "rappels": "/agenda/rappels",
         "tournee": f"/agenda/tournee?jour={data['tomorrow']}",
+        "ordre-de-la-tournee": f"/agenda/tournee/ordre?jour={data['tomorrow']}",
+        "notes-d-acces": f"/patients/{data['patient']}/acces-domicile",
         "confirmation": f"/agenda/rdv/{data['appointment']}/confirmation",
     }
     if role == "admin":
@@ -174,6 +189,10 @@ def pages_for(role: str, data: dict) -> dict[str, str]:
                 "acces-exceptionnel": f"/soins/{data['stranger']}/acces-exceptionnel",
                 "archives": "/archives/",
                 "releve-des-acces": f"/patients/{data['patient']}/acces",
+                "transmissions": f"/transmissions/patient/{data['patient']}",
+                "transmissions-non-lues": "/transmissions/",
+                "passations": "/passations/",
+                "passation-nouvelle": "/passations/nouvelle",
             }
         )
     return common | agenda
