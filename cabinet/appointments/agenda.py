@@ -6,9 +6,16 @@ import datetime
 from dataclasses import dataclass
 
 from flask import abort
+from peewee import JOIN
 
 from cabinet.appointments import annotations, schedule
-from cabinet.appointments.models import ACTIVE_STATUSES, Absence, Appointment, AppointmentType
+from cabinet.appointments.models import (
+    ACTIVE_STATUSES,
+    Absence,
+    Appointment,
+    AppointmentType,
+    Series,
+)
 from cabinet.audit import trace
 from cabinet.auth.models import User
 from cabinet.patients.models import Patient
@@ -93,6 +100,46 @@ def appointments_between(
     )
 
 
+def grid_between(practitioner_ids: list[int], start: datetime.datetime, end: datetime.datetime):
+    """The agenda grid's appointments in [start, end): only the columns its cells show (the
+    patient's name, the type's name, the series' prescription), so a day of 20 agendas builds
+    a few hundred small rows instead of three whole tables' (issue 20)."""
+    return (
+        Appointment.select(
+            Appointment.id,
+            Appointment.ref,
+            Appointment.practitioner,
+            Appointment.patient,
+            Appointment.appointment_type,
+            Appointment.series,
+            Appointment.starts_at,
+            Appointment.ends_at,
+            Appointment.status,
+            Appointment.location,
+            Patient.id,
+            Patient.ref,
+            Patient.last_name,
+            Patient.used_first_name,
+            Patient.first_names,
+            AppointmentType.id,
+            AppointmentType.name,
+            Series.id,
+            Series.prescription_ref,
+        )
+        .join(Patient)
+        .switch(Appointment)
+        .join(AppointmentType)
+        .switch(Appointment)
+        .join(Series, JOIN.LEFT_OUTER)
+        .where(
+            (Appointment.practitioner.in_(practitioner_ids))
+            & (Appointment.starts_at >= start)
+            & (Appointment.starts_at < end)
+        )
+        .order_by(Appointment.starts_at)
+    )
+
+
 def absences_between(practitioner_ids: list[int], start, end):
     return Absence.select().where(
         (Absence.practitioner.in_(practitioner_ids))
@@ -149,7 +196,7 @@ def agenda_page(actor, day: datetime.date, view: str, chosen_ref: str) -> Agenda
     start, _ = schedule.local_day_bounds(days[0])
     _, end = schedule.local_day_bounds(days[-1])
     ids = [p.id for p in shown]
-    appointments = list(appointments_between(ids, start, end)) if ids else []
+    appointments = list(grid_between(ids, start, end)) if ids else []
     absences = list(absences_between(ids, start, end)) if ids else []
     page = AgendaPage(
         day=day,
