@@ -29,7 +29,7 @@ from cabinet.formatting import french_date, local_datetime
 from cabinet.governance import dpia, incidents, reviews
 from cabinet.governance.models import MeasureConfirmation
 from cabinet.notices.models import NoticePrint
-from cabinet.retention.models import RetentionRun
+from cabinet.retention import jobs as retention_jobs
 from cabinet.rights import services as rights
 
 STATUSES = {"enforced": "Appliquée", "to confirm": "À confirmer", "missing": "Manquante"}
@@ -210,18 +210,9 @@ def _backups(now) -> Evidence:
     return found
 
 
-def _last_retention_run() -> RetentionRun | None:
-    return (
-        RetentionRun.select()
-        .where((RetentionRun.dry_run == False) & (RetentionRun.outcome != "running"))  # noqa: E712
-        .order_by(RetentionRun.id.desc())
-        .first()
-    )
-
-
 def _archiving(now) -> Evidence:
     found = Evidence()
-    run = _last_retention_run()
+    run = retention_jobs.last_real_run()
     if run is None:
         found.add("La tâche de conservation n'a encore jamais tourné.", ok=False)
     else:
@@ -296,7 +287,7 @@ def _retention(now) -> Evidence:
         f"{settings.get('retention_archive_years')} ans en archive, copies de feuilles de soins "
         f"{settings.get('retention_care_sheet_days')} jours."
     )
-    run = _last_retention_run()
+    run = retention_jobs.last_real_run()
     found.add(
         f"Dernière application automatique : {local_datetime(run.started_at) if run else 'jamais'}.",
         ok=run is not None and run.outcome == "ok" and now - run.started_at <= RUN_STALE,

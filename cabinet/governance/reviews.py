@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from cabinet.audit import trace
 from cabinet.auth.models import User, UserSession
 from cabinet.dates import add_months
-from cabinet.db import database, utcnow
+from cabinet.db import database
 from cabinet.governance.models import DECISIONS, AccessReview, AccessReviewLine
 from cabinet.users import expiry
 from cabinet.users import services as users
@@ -96,10 +96,6 @@ def get_or_none(actor, ref: str) -> AccessReview | None:
     if review is not None:
         trace(actor, "review.view", target=f"review:{review.ref}")
     return review
-
-
-def signed_today(review: AccessReview) -> bool:
-    return review.signed_at.date() == utcnow().date()
 
 
 def decisions_from(form) -> dict[int, str]:

@@ -227,14 +227,19 @@ def last_runs(limit: int = 30):
     return RetentionRun.select().order_by(RetentionRun.id.desc()).limit(limit)
 
 
-def unresolved_failure() -> RetentionRun | None:
-    """The last real run, if it failed and no run has succeeded since (admin's home page)."""
-    last = (
+def last_real_run() -> RetentionRun | None:
+    """The last finished run that was not a dry run (the compliance report's evidence)."""
+    return (
         RetentionRun.select()
         .where((RetentionRun.dry_run == False) & (RetentionRun.outcome != "running"))  # noqa: E712
         .order_by(RetentionRun.id.desc())
         .first()
     )
+
+
+def unresolved_failure() -> RetentionRun | None:
+    """The last real run, if it failed and no run has succeeded since (admin's home page)."""
+    last = last_real_run()
     return last if last is not None and last.outcome == "error" else None
 
 
