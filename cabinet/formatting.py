@@ -24,10 +24,15 @@ def local_datetime(value: datetime.datetime | str | None) -> str:
     return value.astimezone(TIMEZONE).strftime("%d/%m/%Y à %H:%M")
 
 
+def paris_to_utc(day: datetime.date, at: datetime.time) -> datetime.datetime:
+    """A Paris wall-clock time on a given day, as the naive UTC datetime we store."""
+    local = datetime.datetime.combine(day, at, tzinfo=TIMEZONE)
+    return local.astimezone(datetime.UTC).replace(tzinfo=None)
+
+
 def paris_midnight_utc(day: datetime.date) -> datetime.datetime:
     """Midnight of a Paris calendar day, as the naive UTC time we store."""
-    local = datetime.datetime.combine(day, datetime.time(0), tzinfo=TIMEZONE)
-    return local.astimezone(datetime.UTC).replace(tzinfo=None)
+    return paris_to_utc(day, datetime.time(0))
 
 
 def number(value) -> str:

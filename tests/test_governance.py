@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from cabinet.config import TIMEZONE
 from cabinet.governance import incidents
 from tests.conftest import traces
 
@@ -76,7 +77,7 @@ def test_the_deadline_across_a_change_of_time(admin_client, app, local_discovery
         stored = Incident.get()
         assert stored.discovered_at + 72 * H == (
             datetime.datetime.fromisoformat(local_discovery)
-            .replace(tzinfo=incidents.TIMEZONE)
+            .replace(tzinfo=TIMEZONE)
             .astimezone(UTC)
             .replace(tzinfo=None)
             + 72 * H

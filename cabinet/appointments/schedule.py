@@ -6,15 +6,14 @@ No I/O here, so the DST boundaries and the series expansion are unit-tested dire
 import datetime
 
 from cabinet.config import TIMEZONE
+from cabinet.formatting import paris_to_utc
 
 WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 MAX_DURATION = datetime.timedelta(hours=12)  # bounds the overlap search window
 
 
-def to_utc(day: datetime.date, at: datetime.time) -> datetime.datetime:
-    """A Paris wall-clock time on a given day, as the naive UTC datetime we store."""
-    local = datetime.datetime.combine(day, at, tzinfo=TIMEZONE)
-    return local.astimezone(datetime.UTC).replace(tzinfo=None)
+# A Paris wall-clock time on a given day, as the naive UTC datetime we store.
+to_utc = paris_to_utc
 
 
 def to_local(moment: datetime.datetime) -> datetime.datetime:

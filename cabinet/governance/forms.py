@@ -14,8 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from cabinet.formatting import paris_to_utc
 from cabinet.forms import DateField, FrenchForm, choices, stripped
-from cabinet.governance.incidents import to_utc
 from cabinet.governance.models import NATURES
 
 X6 = (
@@ -28,7 +28,7 @@ YES_NO = {"": "Pas encore décidé", "yes": "Oui", "no": "Non"}
 def _moment(day: datetime.date | None, at: datetime.time | None) -> datetime.datetime | None:
     if day is None or at is None:
         return None
-    return to_utc(datetime.datetime.combine(day, at))
+    return paris_to_utc(day, at)
 
 
 def _yes_no(value: str) -> bool | None:

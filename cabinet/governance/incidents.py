@@ -17,7 +17,6 @@ import datetime
 from dataclasses import dataclass
 
 from cabinet.audit import trace
-from cabinet.config import TIMEZONE
 from cabinet.db import database, utcnow
 from cabinet.governance.models import NATURES, Incident, IncidentUpdate
 
@@ -42,11 +41,6 @@ NOTIFICATION_FIELDS = ("notified_at", "notification_reference", "delay_reason")
 
 class IncidentRefused(Exception):
     """A French message for the page; nothing was written."""
-
-
-def to_utc(local: datetime.datetime) -> datetime.datetime:
-    """A Paris wall-clock time typed in a form, as the naive UTC we store."""
-    return local.replace(tzinfo=TIMEZONE).astimezone(datetime.UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
