@@ -90,6 +90,24 @@ class BaseModel(Model):
         return row
 
 
+def insert_rows(model, rows: list[dict], replace: bool = False) -> None:
+    """Insert many rows of one shape with one prepared statement (`executemany`): what
+    peewee's `insert_many` writes, without building a query node per value — the
+    retention job and the journal insert thousands of rows a batch (issue 20). Each value
+    goes through its field's `db_value`, as peewee would send it."""
+    if not rows:
+        return
+    fields = [model._meta.fields[name] for name in rows[0]]
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    verb = "INSERT OR REPLACE" if replace else "INSERT"
+    sql = (
+        f'{verb} INTO "{model._meta.table_name}" ({columns}) '
+        f"VALUES ({', '.join('?' * len(fields))})"
+    )
+    params = [[field.db_value(row[field.name]) for field in fields] for row in rows]
+    model._meta.database.cursor().executemany(sql, params)
+
+
 def utcnow() -> datetime.datetime:
     """Naive UTC timestamp: every stored time is UTC, shown in Europe/Paris."""
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)

@@ -5,6 +5,7 @@ test_retention_storage.py; crash safety: test_retention_crash.py; the pages:
 test_retention_pages.py."""
 
 import datetime
+import decimal
 import json
 
 import pytest
@@ -112,3 +113,75 @@ def test_each_run_is_recorded(app, ctx, make_patient, user):
     assert [(r.dry_run, r.outcome) for r in runs] == [(True, "ok"), (False, "ok")]
     assert json.loads(runs[1].summary)["as_of"] == "2026-11-29"
     assert len(traces(app, action="system.retention_run")) == 2
+
+
+def test_the_fast_dump_gives_what_the_models_give_on_every_table(app, ctx, make_patient, user):
+    """Issue 20: `dump_many` reads raw rows and converts them column by column; the result is
+    exactly the reference conversion (peewee's values, then `_plain`), on demo data that fills
+    the file's tables (appointments, series, record, sessions, prescriptions, transmissions)."""
+    from cabinet import demo
+    from cabinet.patients.models import Patient
+    from cabinet.retention import documents
+
+    demo.seed(patients=60, seed=5, appointments=600)
+    patient = old_patient(app, make_patient, user)  # a record, a session, its acts and sheet
+    _rows_of_every_other_kind(patient, user("practitioner"))
+    ids = [p.id for p in Patient.select(Patient.id)]
+    fast = documents.dump_many(ids)
+    filled = set()
+    for name, model, _links in documents.TABLES:
+        reference = [
+            {k: documents._plain(v) for k, v in row.items()}
+            for row in model.select().order_by(model.id).dicts()
+        ]
+        ours = sorted((row for doc in fast.values() for row in doc[name]), key=lambda r: r["id"])
+        assert ours == reference, name
+        assert all(
+            type(a) is type(b)
+            for x, y in zip(ours, reference, strict=True)
+            for a, b in zip(x.values(), y.values(), strict=True)
+        )
+        if reference:
+            filled.add(name)
+    assert filled == {name for name, _, _ in documents.TABLES}
+
+
+def _rows_of_every_other_kind(patient, nurse):
+    """A row in each table the demo leaves empty: a blob, decimals, booleans, a time."""
+    from cabinet.appointments.models import Appointment, AppointmentEvent
+    from cabinet.billing.models import PricedVisit
+    from cabinet.patients.models import PatientChange
+    from cabinet.prescriptions.models import NursingAssessment, Prescription, PrescriptionPhoto
+    from cabinet.records.models import LifestyleConsent
+
+    day = datetime.date(2020, 3, 2)
+    PatientChange.create(patient=patient.id, field="phone", old_value="1", new_value="2")
+    visit = Appointment.get(Appointment.patient == patient.id)
+    AppointmentEvent.create(appointment=visit.id, kind="created")
+    LifestyleConsent.create(patient=patient.id, recorded_by=nurse.id)
+    order = Prescription.create(
+        patient=patient.id,
+        practitioner=nurse.id,
+        prescriber_name="Dr Faux",
+        prescribed_on=day,
+        kind="nursing",
+        acts_text="AMI 1",
+        sessions_count=10,
+        starts_on=day,
+        valid_until=datetime.date(2020, 6, 2),
+    )
+    PrescriptionPhoto.create(
+        prescription=order.id, data=b"\x00\xffimage", width=1, height=1, size=7
+    )
+    NursingAssessment.create(patient=patient.id, nurse=nurse.id, done_on=day, level="BSA")
+    PricedVisit.create(
+        patient=patient.id,
+        practitioner=nurse.id,
+        prescription=order.id,
+        visit_at=datetime.datetime(2020, 3, 2, 21, 30, 15, 120),
+        visit_day=day,
+        profession="nurse",
+        acts="AMI 1",
+        steps="[]",
+        total=decimal.Decimal("34.58"),
+    )

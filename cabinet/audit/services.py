@@ -10,7 +10,7 @@ from cabinet import csvsafe
 from cabinet.audit.actions import ACTIONS, label
 from cabinet.audit.chain import FIELDS, GENESIS, seal
 from cabinet.audit.models import Trace, TraceCheckpoint
-from cabinet.db import database, utcnow
+from cabinet.db import database, insert_rows, utcnow
 
 SYSTEM_ACTOR = "système"
 
@@ -103,8 +103,7 @@ def trace_many(actor, action: str, entries: list[dict]) -> int:
             fields["seq"] = seq
             fields["seal"] = previous = seal(key, fields, previous)
             rows.append(fields)
-        for start in range(0, len(rows), 500):
-            Trace.insert_many(rows[start : start + 500]).execute()
+        insert_rows(Trace, rows)
     return len(rows)
 
 

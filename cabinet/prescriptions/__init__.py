@@ -43,18 +43,23 @@ def patient_panel(patient, user):
     }
 
 
-def agenda_notes(user, appointments) -> dict[int, str]:
+def agenda_notes(user, cells) -> dict[int, str]:
     """ "séance 7/10" under each appointment of a series proposed from a prescription, for
-    the practitioners whose record of that patient is open (traced per patient)."""
+    the practitioners whose record of that patient is open (traced per patient). `cells`:
+    the agenda grid's rows (id, patient_id, patient_ref, prescription_ref)."""
+    shown_ids = {cell.id for cell in cells}
+    refs = {cell.prescription_ref for cell in cells if cell.prescription_ref}
     notes, shown = {}, {}
-    for appointment_id, (rank, prescription) in services.session_numbers(appointments).items():
+    for appointment_id, (rank, prescription) in services.session_numbers(refs).items():
+        if appointment_id not in shown_ids:
+            continue
         patient = prescription.patient
         if patient.id not in shown:
             shown[patient.id] = scope.access_basis(user, patient) is not None
         if shown[patient.id]:
             notes[appointment_id] = services.session_label(rank, prescription)
     with database.atomic():
-        for appointment in appointments:
-            if appointment.id in notes and shown.pop(appointment.patient_id, False):
-                trace(user, "prescription.view", patient=appointment.patient, target="agenda")
+        for cell in cells:
+            if cell.id in notes and shown.pop(cell.patient_id, False):
+                trace(user, "prescription.view", patient=cell.patient_ref, target="agenda")
     return notes

@@ -132,14 +132,14 @@ def progress(prescription: Prescription, today: datetime.date | None = None) -> 
     return progress_of([prescription], today or datetime.date.today())[0]
 
 
-def session_numbers(appointments: list[Appointment]) -> dict[int, tuple[int, Prescription]]:
-    """For each appointment of a series proposed from a prescription: its rank among the
-    prescription's sessions (done or planned, in time order), and the prescription."""
-    refs = {
-        a.series.prescription_ref for a in appointments if a.series_id and a.series.prescription_ref
-    }
+def session_numbers(prescription_refs: set[str]) -> dict[int, tuple[int, Prescription]]:
+    """For each appointment of a series proposed from one of these prescriptions: its rank
+    among the prescription's sessions (done or planned, in time order), and the
+    prescription."""
     prescriptions = (
-        list(Prescription.select().where(Prescription.ref.in_(list(refs)))) if refs else []
+        list(Prescription.select().where(Prescription.ref.in_(list(prescription_refs))))
+        if prescription_refs
+        else []
     )
     ranks, numbers = {}, {}
     by_ref = {p.ref: p for p in prescriptions}

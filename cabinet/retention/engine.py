@@ -24,7 +24,7 @@ from flask import current_app
 
 from cabinet.audit import trace
 from cabinet.audit.services import trace_many
-from cabinet.db import database, retrying, utcnow
+from cabinet.db import database, insert_rows, retrying, utcnow
 from cabinet.patients.identity import search_key
 from cabinet.patients.models import Patient
 from cabinet.records.models import Act
@@ -120,8 +120,7 @@ def archive_batch(patients: list, delete_on: dict[int, datetime.date], actor=Non
 
 def _insert_pending(rows: list[dict]) -> None:
     with archive_database.atomic():
-        for start in range(0, len(rows), 100):
-            ArchivedFile.insert_many(rows[start : start + 100]).on_conflict_replace().execute()
+        insert_rows(ArchivedFile, rows, replace=True)
 
 
 def _delete_archived(patients: list, delete_on: dict, actor) -> None:

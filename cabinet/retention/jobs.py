@@ -25,7 +25,7 @@ from cabinet.retention.models import RetentionRun
 BATCH = 500  # CABINET_RETENTION_BATCH overrides it (the crash test uses small batches)
 # Files moved per transaction: the write lock is held a fraction of a second at a time, so the
 # practice's requests go on while a night's catch-up archives thousands of files.
-ARCHIVE_CHUNK = 100
+ARCHIVE_CHUNK = 500
 REPORT_LIMIT = 1000  # items listed in a report; counts are always complete
 
 
