@@ -7,6 +7,7 @@ settings: they live in config.py.
 
 from dataclasses import dataclass
 
+from flask import g, has_request_context
 from peewee import CharField, TextField
 
 from cabinet.db import BaseModel
@@ -233,9 +234,17 @@ def _parse(declared: Declared, raw: str):
 
 
 def get(key: str):
+    """The practice's value of `key`. Within a request each key is read once (the idle lock,
+    the layout and the page often ask the same ones: issue 20); a job reads afresh."""
+    read = g.setdefault("settings_read", {}) if has_request_context() else None
+    if read is not None and key in read:
+        return read[key]
     declared = DECLARED[key]
     row = Setting.get_or_none(Setting.key == key)
-    return declared.default if row is None else _parse(declared, row.value)
+    value = declared.default if row is None else _parse(declared, row.value)
+    if read is not None:
+        read[key] = value
+    return value
 
 
 def validate(key: str, value) -> object:
@@ -275,4 +284,6 @@ def put(key: str, value) -> object:
     value = validate(key, value)
     raw = ("1" if value else "0") if isinstance(value, bool) else str(value)
     Setting.insert(key=key, value=raw).on_conflict_replace().execute()
+    if has_request_context():
+        g.pop("settings_read", None)
     return value

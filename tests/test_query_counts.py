@@ -55,3 +55,37 @@ def test_the_patient_page_does_not_grow_with_the_appointments(
     page = practitioner_client.get(f"/patients/{patient.ref}").get_data(as_text=True)
     assert page.count("Dr Paul Soignant") >= 12  # the practitioner's name on each row
     assert len(statements) == with_two, statements
+
+
+def test_a_page_view_writes_no_session_row_and_reads_each_setting_once(
+    app, secretary_client, statements
+):
+    """Issue 20: the session row is rewritten when its data changes or once a minute, not on
+    every request (each rewrite took the write lock); a setting is read once per request."""
+    secretary_client.get("/")  # warm: the first visit notes the activity
+    statements.clear()
+    assert secretary_client.get("/").status_code == 200
+    writes = [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "INSERT"))]
+    assert not any("user_session" in s for s in writes), writes
+    reads = [s for s in statements if 'FROM "setting"' in s]
+    assert reads, statements  # the home page does read settings (the idle delay at least)
+    statements.clear()
+    with app.test_request_context():
+        from cabinet import settings
+
+        first = settings.get("idle_lock_minutes")
+        assert settings.get("idle_lock_minutes") == first
+        assert len([s for s in statements if 'FROM "setting"' in s]) == 1
+        settings.put("idle_lock_minutes", 12)
+        assert settings.get("idle_lock_minutes") == 12  # a change is seen at once
+
+
+def test_a_page_view_of_a_patient_still_writes_its_trace(app, secretary_client, make_patient):
+    """Fewer writes per request, never fewer traces (T1)."""
+    from tests.conftest import traces
+
+    patient = make_patient()
+    before = len(traces(app, patient_ref=patient.ref))
+    for _ in range(3):
+        assert secretary_client.get(f"/patients/{patient.ref}").status_code == 200
+    assert len(traces(app, patient_ref=patient.ref)) == before + 3

@@ -185,3 +185,29 @@ def _rows_of_every_other_kind(patient, nurse):
         steps="[]",
         total=decimal.Decimal("34.58"),
     )
+
+
+def test_files_per_move_follow_how_long_the_lock_was_held(monkeypatch):
+    """Issue 20: moves grow while they hold the write lock briefly, shrink when they hold it
+    long, within bounds; a test's small batches stay small."""
+    from cabinet.retention import jobs
+
+    monkeypatch.delenv("CABINET_RETENTION_BATCH", raising=False)
+    chunk = jobs._Chunk()
+    assert chunk.size == jobs.FIRST_CHUNK
+    sizes = []
+    for _ in range(6):
+        chunk.took(jobs.LOCK_SECONDS / 10)
+        sizes.append(chunk.size)
+    assert sizes == [1000, 2000, 4000, 8000, 8000, 8000]
+    chunk.took(jobs.LOCK_SECONDS * 2)
+    assert chunk.size == 4000
+    chunk.took(jobs.LOCK_SECONDS * 0.75)  # within the budget: kept
+    assert chunk.size == 4000
+    for _ in range(6):
+        chunk.took(jobs.LOCK_SECONDS * 3)
+    assert chunk.size == jobs.FIRST_CHUNK
+    monkeypatch.setenv("CABINET_RETENTION_BATCH", "2")
+    small = jobs._Chunk()
+    small.took(0.0)
+    assert small.size == 2

@@ -102,9 +102,12 @@ class Series(BaseModel):
 
 class Appointment(BaseModel):
     ref = CharField(unique=True, default=new_ref)
-    practitioner = ForeignKeyField(User, backref="appointments", on_delete="RESTRICT")
-    patient = ForeignKeyField(Patient, backref="appointments", on_delete="CASCADE")
-    appointment_type = ForeignKeyField(AppointmentType, on_delete="RESTRICT")
+    # Found through (practitioner, starts_at) and (patient, starts_at) below: no index of their
+    # own (migration 0018).
+    practitioner = ForeignKeyField(User, backref="appointments", on_delete="RESTRICT", index=False)
+    patient = ForeignKeyField(Patient, backref="appointments", on_delete="CASCADE", index=False)
+    # Types are deactivated, never deleted: no index for a check that never runs (0018).
+    appointment_type = ForeignKeyField(AppointmentType, on_delete="RESTRICT", index=False)
     starts_at = DateTimeField()  # UTC
     ends_at = DateTimeField()
     status = CharField(default="booked")
@@ -115,7 +118,8 @@ class Appointment(BaseModel):
     note = CharField(default="")  # bounded and framed (X6)
     series = ForeignKeyField(Series, null=True, backref="appointments", on_delete="SET NULL")
     leaflet_given_at = DateTimeField(null=True)  # information leaflet handed at a home visit
-    created_by = ForeignKeyField(User, on_delete="RESTRICT", backref="+")
+    # Accounts are disabled, never deleted (0018).
+    created_by = ForeignKeyField(User, on_delete="RESTRICT", backref="+", index=False)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 

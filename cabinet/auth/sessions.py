@@ -36,9 +36,12 @@ class ServerSession(CallbackDict, SessionMixin):
         super().__init__(initial, on_update)
         self.row_id = row_id
         self.last_seen_at = last_seen_at
-        self.modified = False
         self.rotate_requested = False
-        self.permanent = True
+        self.permanent = True  # writes "_permanent" into the dict, hence `modified` after it
+        # Freshly read is not modified: the row is rewritten only when the data changes or
+        # every TOUCH_INTERVAL (issue 20: it was rewritten on every request, taking the
+        # database's write lock for each page view).
+        self.modified = False
 
 
 def start_afresh(session) -> None:

@@ -138,7 +138,8 @@ class CareAssignment(BaseModel):
     """A practitioner in the patient's care team (A2), and how they joined it: who may read
     the care record without a reason is decided here, never by an appointment alone."""
 
-    patient = ForeignKeyField(Patient, backref="assignments", on_delete="CASCADE")
+    # Found through the (patient, practitioner) index below (migration 0018).
+    patient = ForeignKeyField(Patient, backref="assignments", on_delete="CASCADE", index=False)
     practitioner = ForeignKeyField(User, on_delete="CASCADE", backref="assignments")
     created_at = DateTimeField(default=utcnow)
     source = CharField(default="assigned")  # one of care_team.SOURCES

@@ -19,6 +19,7 @@ import datetime
 import json
 import os
 import signal
+import time
 
 from flask import current_app
 
@@ -81,10 +82,12 @@ def recover() -> dict:
 # Archive (active → archive) ----------------------------------------------------------------
 
 
-def archive_batch(patients: list, delete_on: dict[int, datetime.date], actor=None) -> int:
-    """Archive these patients (rows with id, ref, …): the three steps for the whole batch."""
+def archive_batch(patients: list, delete_on: dict[int, datetime.date], actor=None) -> float:
+    """Archive these patients (rows with id, ref, …): the three steps for the whole batch.
+    Returns how long step B held the active base's write lock, in seconds (the job sizes
+    its next batch on it)."""
     if not patients:
-        return 0
+        return 0.0
     key = _archive_key()
     docs = documents.dump_many([p.id for p in patients])
     rows = []
@@ -108,10 +111,12 @@ def archive_batch(patients: list, delete_on: dict[int, datetime.date], actor=Non
         )
     retrying(lambda: _insert_pending(rows))  # A
     crashpoint("archived, not yet deleted")
+    started = time.perf_counter()
     retrying(lambda: _delete_archived(patients, delete_on, actor))  # B
+    locked = time.perf_counter() - started
     crashpoint("deleted, not yet confirmed")
     retrying(lambda: _confirm_archived([p.ref for p in patients]))  # C
-    return len(patients)
+    return locked
 
 
 # Each step is one short transaction, run again if the practice's requests keep the database
