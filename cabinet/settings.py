@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask import g, has_request_context
 from peewee import CharField, TextField
 
-from cabinet.db import BaseModel
+from cabinet.db import BaseModel, fetch_one
 
 
 class Setting(BaseModel):
@@ -240,7 +240,7 @@ def get(key: str):
     if read is not None and key in read:
         return read[key]
     declared = DECLARED[key]
-    row = Setting.get_or_none(Setting.key == key)
+    row = fetch_one(Setting, '"key" = ?', key)
     value = declared.default if row is None else _parse(declared, row.value)
     if read is not None:
         read[key] = value

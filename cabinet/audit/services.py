@@ -48,7 +48,7 @@ def trace(actor, action: str, patient=None, target=None, detail=None, outcome: s
         fields["seq"] = seq + 1
         fields["seal"] = seal(_audit_key(), fields, previous)
         # One insert: the seal is computed before, from the head read under the write lock.
-        Trace.insert(fields).execute()
+        insert_rows(Trace, [fields])
     row = Trace(**fields)
     return row
 
@@ -73,12 +73,14 @@ def _fields(actor, action, patient, target, detail, outcome) -> dict:
 
 def _head() -> tuple[int, str]:
     """(number, seal) of the chain's last entry — or of the last one ever given and pruned."""
-    head = Trace.select(Trace.seq, Trace.seal).order_by(Trace.seq.desc()).limit(1).first()
+    # Plain statements: this runs for every page view (issue 20, db.fetch_one).
+    head = database.execute_sql('SELECT "seq", "seal" FROM "trace" ORDER BY "seq" DESC LIMIT 1')
+    head = head.fetchone()
     counter = database.execute_sql(
         "SELECT seq FROM sqlite_sequence WHERE name = 'trace'"
     ).fetchone()
-    seq = max(counter[0] if counter else 0, head.seq if head else 0)
-    return seq, head.seal if head else _anchor_seal()
+    seq = max(counter[0] if counter else 0, head[0] if head else 0)
+    return seq, head[1] if head else _anchor_seal()
 
 
 def trace_many(actor, action: str, entries: list[dict]) -> int:

@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, current_app, redirect, request, session, url
 from flask_login import LoginManager, current_user
 
 from cabinet import htmx
+from cabinet.db import fetch_one
 from cabinet.urls import local_path
 
 bp = Blueprint("auth", __name__)
@@ -19,7 +20,7 @@ from cabinet.auth.models import User  # noqa: E402
 @login_manager.user_loader
 def _load_user(user_id: str):
     """The signed-in account, while it may still be used (not disabled, expired or locked)."""
-    user = User.get_or_none(User.id == int(user_id))
+    user = fetch_one(User, '"id" = ?', int(user_id))
     return user if user is not None and user.is_active and user.locked_at is None else None
 
 

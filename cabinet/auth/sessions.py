@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 
 from cabinet.auth.models import UserSession
-from cabinet.db import database, utcnow
+from cabinet.db import database, fetch_one, utcnow
 
 ANONYMOUS_COOKIE = "cabinet_visit"
 # A session row is rewritten only when its data changed, or to note activity this often.
@@ -67,8 +67,8 @@ class ServerSessionInterface(SessionInterface):
         token = request_.cookies.get(app.config["SESSION_COOKIE_NAME"])
         if token and len(token) <= 100:
             database.connect(reuse_if_open=True)
-            row = UserSession.get_or_none(
-                (UserSession.token_hash == token_hash(token)) & UserSession.revoked_at.is_null()
+            row = fetch_one(
+                UserSession, '"token_hash" = ? AND "revoked_at" IS NULL', token_hash(token)
             )
             if row is not None and not self._expired(app, row):
                 return ServerSession(

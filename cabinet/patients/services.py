@@ -5,7 +5,7 @@ import re
 
 from cabinet.audit import services as audit_services
 from cabinet.audit import trace
-from cabinet.db import database, utcnow
+from cabinet.db import database, fetch_all, utcnow
 from cabinet.formatting import paris_midnight_utc
 from cabinet.patients.identity import prefix_upper_bound, search_key
 from cabinet.patients.models import Patient, PatientChange
@@ -106,17 +106,20 @@ def _by_name_prefix(key: str, limit: int) -> list[Patient]:
     for column in NAME_KEYS:
         if len(ids) >= limit:
             break
-        scan = (
-            Patient.select(Patient.id)
-            .where((column >= key) & (column < upper))
-            .order_by(column)
-            .limit(limit)
-            .tuples()
+        # Plain statements (db.fetch_one): the search runs at each keystroke.
+        name = column.column_name
+        scan = database.execute_sql(
+            f'SELECT "id" FROM "patient" WHERE "{name}" >= ? AND "{name}" < ? '  # noqa: S608
+            f'ORDER BY "{name}" LIMIT ?',
+            (key, upper, limit),
         )
-        for (patient_id,) in scan:
+        for (patient_id,) in scan.fetchall():
             ids.setdefault(patient_id)
     chosen = list(ids)[:limit]
-    found = {p.id: p for p in Patient.select().where(Patient.id.in_(chosen))}
+    if not chosen:
+        return []
+    marks = ", ".join("?" * len(chosen))
+    found = {p.id: p for p in fetch_all(Patient, f'"id" IN ({marks})', *chosen)}
     return [found[i] for i in chosen]
 
 
