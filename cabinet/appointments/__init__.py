@@ -1,8 +1,6 @@
 """Agenda (P1, P3, A6): day and week views, booking, care series, home visits, tour sheet."""
 
-from urllib.parse import urlencode
-
-from flask import Blueprint, request, url_for
+from flask import Blueprint, request
 
 from cabinet.appointments import agenda, models, schedule
 from cabinet.security import declare
@@ -39,23 +37,7 @@ def _labels():
         "describe": schedule.describe,
         "to_local": schedule.to_local,
         "weekdays": schedule.WEEKDAYS,
-        "cell_links": CellLinks,
     }
-
-
-class CellLinks:
-    """The grid's links, routed once per page rather than once per cell (a day of twenty
-    agendas holds about a thousand; issue 20). Refs are URL-safe tokens: nothing to escape."""
-
-    def __init__(self):
-        self._show = url_for("appointments.show", appointment_ref="-")[:-1]
-        self._new = url_for("appointments.new")
-
-    def show(self, ref: str) -> str:
-        return self._show + ref
-
-    def new(self, **args) -> str:
-        return f"{self._new}?{urlencode(args, safe=':')}"
 
 
 def patient_panel(patient, user):

@@ -11,6 +11,8 @@ from peewee import JOIN
 from cabinet.appointments import annotations, schedule
 from cabinet.appointments.models import (
     ACTIVE_STATUSES,
+    LOCATIONS,
+    STATUSES,
     Absence,
     Appointment,
     AppointmentType,
@@ -122,6 +124,11 @@ class Cell:
     day: datetime.date  # Paris
     start_text: str  # "08:30", Paris
     end_text: str
+    what: str  # "Soins infirmiers · À domicile · Honoré"
+    notes: tuple[str, ...] = ()  # from the domains above ("séance 7/10"), set by agenda_page
+    free_after: bool = False  # the slot after it is free in its column (set per column)
+    href: str = ""  # its page, and the free slot's booking page: set by the view (CellLinks)
+    free_href: str = ""
 
 
 def grid_between(
@@ -160,13 +167,20 @@ def grid_between(
     )
     cells = []
     # The driver's values as stored (texts and integers): peewee would parse each datetime
-    # with strptime; fromisoformat reads what peewee wrote, str(datetime), at a tenth the cost.
+    # with strptime; fromisoformat reads what peewee wrote, str(datetime), at a tenth the
+    # cost. Agendas side by side share their slots' times: each is converted once.
+    moments: dict[str, tuple[datetime.datetime, datetime.datetime]] = {}
+
+    def moment(stored: str) -> tuple[datetime.datetime, datetime.datetime]:
+        if stored not in moments:
+            utc = datetime.datetime.fromisoformat(stored)
+            moments[stored] = (utc, schedule.to_local(utc))
+        return moments[stored]
+
     for row in database.execute(query).fetchall():
         (id_, ref, practitioner_id, patient_id, patient_ref, last, used, firsts) = row[:8]
         type_name, prescription_ref, status, location, starts, ends = row[8:]
-        starts_at = datetime.datetime.fromisoformat(starts)
-        ends_at = datetime.datetime.fromisoformat(ends)
-        local_start, local_end = schedule.to_local(starts_at), schedule.to_local(ends_at)
+        (starts_at, local_start), (ends_at, local_end) = moment(starts), moment(ends)
         cells.append(
             Cell(
                 id=id_,
@@ -184,9 +198,15 @@ def grid_between(
                 day=local_start.date(),
                 start_text=f"{local_start:%H:%M}",
                 end_text=f"{local_end:%H:%M}",
+                what=_what(type_name, location, status),
             )
         )
     return cells
+
+
+def _what(type_name: str, location: str, status: str) -> str:
+    what = f"{type_name} · {LOCATIONS[location]}"
+    return what if status == "booked" else f"{what} · {STATUSES[status]}"
 
 
 def absences_between(practitioner_ids: list[int], start, end):
@@ -195,6 +215,18 @@ def absences_between(practitioner_ids: list[int], start, end):
         & (Absence.starts_at < end)
         & (Absence.ends_at > start)
     )
+
+
+@dataclass
+class Column:
+    """One column of the grid: a practitioner's day (day view) or a day of her week."""
+
+    title: str
+    day: datetime.date
+    practitioner: User
+    cells: list[Cell]
+    absences: list[Absence]  # those overlapping this day
+    book_href: str = ""  # booking in this column: set by the view (CellLinks)
 
 
 @dataclass
@@ -211,12 +243,9 @@ class AgendaPage:
     absences: list[Absence]
     previous: datetime.date
     following: datetime.date
-    notes: dict[int, list[str]]  # under each appointment, from the domains above (séance n/N)
-    # The columns' appointments, grouped once here rather than filtered per column in the
-    # template (issue 20: the week view spent most of its time in those filters).
-    by_practitioner: dict[int, list[Cell]]
-    by_day: dict[datetime.date, list[Cell]]
-    absences_by_practitioner: dict[int, list[Absence]]
+    # Built once here, free slots marked, rather than filtered per column in the template
+    # (issue 20: those filters and lookups were most of the page's time).
+    columns: list[Column]
 
 
 def _grouped(rows, key) -> dict:
@@ -224,6 +253,38 @@ def _grouped(rows, key) -> dict:
     for row in rows:
         groups.setdefault(key(row), []).append(row)
     return groups
+
+
+def _column(title, day, practitioner, cells: list[Cell], absences) -> Column:
+    start, end = schedule.local_day_bounds(day)
+    for cell, following in zip(cells, [*cells[1:], None], strict=False):
+        # A free slot follows a kept appointment when nothing starts right after it.
+        cell.free_after = cell.status in ACTIVE_STATUSES and (
+            following is None or following.starts_at > cell.ends_at
+        )
+    away = [a for a in absences if a.starts_at < end and a.ends_at > start]
+    return Column(title, day, practitioner, cells, away)
+
+
+def _columns(weekly: bool, shown, days, appointments, absences) -> list[Column]:
+    if weekly:
+        practitioner, by_day = shown[0], _grouped(appointments, lambda a: a.day)
+        return [
+            _column(
+                f"{schedule.WEEKDAYS[d.weekday()].capitalize()} {d:%d/%m}",
+                d,
+                practitioner,
+                by_day.get(d, []),
+                absences,
+            )
+            for d in days
+        ]
+    by_practitioner = _grouped(appointments, lambda a: a.practitioner_id)
+    away = _grouped(absences, lambda a: a.practitioner_id)
+    return [
+        _column(p.display_name, days[0], p, by_practitioner.get(p.id, []), away.get(p.id, []))
+        for p in shown
+    ]
 
 
 def _shown(everyone: list[User], actor, weekly: bool, chosen_ref: str) -> list[User]:
@@ -247,6 +308,9 @@ def agenda_page(actor, day: datetime.date, view: str, chosen_ref: str) -> Agenda
     ids = [p.id for p in shown]
     appointments = grid_between(ids, start, end) if ids else []
     absences = list(absences_between(ids, start, end)) if ids else []
+    notes = annotations.for_user(actor, appointments)
+    for cell in appointments:
+        cell.notes = tuple(notes.get(cell.id, ()))
     page = AgendaPage(
         day=day,
         view="semaine" if weekly else "jour",
@@ -258,10 +322,7 @@ def agenda_page(actor, day: datetime.date, view: str, chosen_ref: str) -> Agenda
         absences=absences,
         previous=day - datetime.timedelta(days=7 if weekly else 1),
         following=day + datetime.timedelta(days=7 if weekly else 1),
-        notes=annotations.for_user(actor, appointments),
-        by_practitioner=_grouped(appointments, lambda a: a.practitioner_id),
-        by_day=_grouped(appointments, lambda a: a.day),
-        absences_by_practitioner=_grouped(absences, lambda a: a.practitioner_id),
+        columns=_columns(weekly, shown, days, appointments, absences) if shown else [],
     )
     trace(
         actor,

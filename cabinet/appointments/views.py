@@ -6,7 +6,16 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from cabinet import dates, htmx
-from cabinet.appointments import agenda, appointment_types, bp, forms, rules, schedule, services
+from cabinet.appointments import (
+    agenda,
+    appointment_types,
+    bp,
+    forms,
+    rules,
+    schedule,
+    services,
+)
+from cabinet.appointments.links import CellLinks
 from cabinet.htmx import render
 from cabinet.patients import services as patient_services
 from cabinet.patients.forms import SearchForm
@@ -39,6 +48,7 @@ def index():
         request.args.get("vue", ""),
         request.args.get("praticien", ""),
     )
+    CellLinks().put_on(page.columns)
     return render(
         "appointments/index.html",
         "appointments/_agenda.html",
