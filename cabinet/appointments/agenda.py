@@ -70,9 +70,20 @@ def visit_address(appointment: Appointment) -> str:
 
 def patient_appointments(patient: Patient):
     """The latest appointments of a patient, newest first (the patient page's panel)."""
-    # Practitioner and type joined in the same statement (no query per row, issue 20).
+    # Practitioner and type joined in the same statement (no query per row), and only the
+    # columns the panel shows: peewee compiles and fills every column named (issue 20).
     return (
-        Appointment.select(Appointment, User, AppointmentType)
+        Appointment.select(
+            Appointment.id,
+            Appointment.ref,
+            Appointment.starts_at,
+            Appointment.location,
+            Appointment.status,
+            User.id,
+            User.display_name,
+            AppointmentType.id,
+            AppointmentType.name,
+        )
         .join(User, on=(Appointment.practitioner == User.id), attr="practitioner")
         .switch(Appointment)
         .join(AppointmentType)

@@ -3,9 +3,11 @@
 import datetime
 import re
 
+from flask import abort
+
 from cabinet.audit import services as audit_services
 from cabinet.audit import trace
-from cabinet.db import database, fetch_all, utcnow
+from cabinet.db import database, fetch_all, fetch_one, utcnow
 from cabinet.formatting import paris_midnight_utc
 from cabinet.patients.identity import prefix_upper_bound, search_key
 from cabinet.patients.models import Patient, PatientChange
@@ -54,7 +56,11 @@ def ensure_writable(patient: Patient) -> None:
 
 def get_patient_or_404(ref: str) -> Patient:
     """The only way views fetch a patient: by opaque ref (care-team scope comes with records)."""
-    return Patient.get_or_404(Patient.ref == ref)
+    # A plain statement (db.fetch_one): every page about a patient starts here.
+    patient = fetch_one(Patient, '"ref" = ?', ref)
+    if patient is None:
+        abort(404)
+    return patient
 
 
 def open_patient(ref: str, actor) -> Patient:
