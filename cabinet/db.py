@@ -101,12 +101,6 @@ def fetch_one(model, where: str, *params):
     return next(iter(model.raw(sql, *params)), None)
 
 
-def fetch_all(model, where: str, *params) -> list:
-    """Every row of `model` matching a fixed SQL condition, as model instances (fetch_one)."""
-    sql = f'SELECT {_columns(model)} FROM "{model._meta.table_name}" WHERE {where}'  # noqa: S608
-    return list(model.raw(sql, *params))
-
-
 @functools.cache
 def _columns(model) -> str:
     return ", ".join(f'"{field.column_name}"' for field in model._meta.sorted_fields)

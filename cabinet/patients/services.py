@@ -7,7 +7,7 @@ from flask import abort
 
 from cabinet.audit import services as audit_services
 from cabinet.audit import trace
-from cabinet.db import database, fetch_all, fetch_one, utcnow
+from cabinet.db import database, fetch_one, utcnow
 from cabinet.formatting import paris_midnight_utc
 from cabinet.patients.identity import prefix_upper_bound, search_key
 from cabinet.patients.models import Patient, PatientChange
@@ -90,7 +90,7 @@ def search(query: str, actor, limit: int = SEARCH_LIMIT) -> list[Patient]:
     birth_date = _by_birth_date(query)
     key = search_key(query)
     if birth_date is not None:
-        query = Patient.select().where(Patient.birth_date == birth_date)
+        query = Patient.select(*LISTED).where(Patient.birth_date == birth_date)
         patients = list(query.order_by(Patient.search_key).limit(limit))
     elif key:
         patients = _by_name_prefix(key, limit)
@@ -100,6 +100,19 @@ def search(query: str, actor, limit: int = SEARCH_LIMIT) -> list[Patient]:
     trace(actor, "patient.search", target="patients", detail=f"{len(patients)} résultat(s)")
     return patients
 
+
+# What a list of results shows (the search's table, the booking's picker): the rest of the
+# file is not read for them.
+LISTED = (
+    Patient.id,
+    Patient.ref,
+    Patient.last_name,
+    Patient.birth_name,
+    Patient.first_names,
+    Patient.used_first_name,
+    Patient.birth_date,
+    Patient.city,
+)
 
 # Last name first, then birth name, then first name: each an indexed range scan read in
 # index order that stops at `limit`, so the cost stays flat however many patients match.
@@ -125,7 +138,9 @@ def _by_name_prefix(key: str, limit: int) -> list[Patient]:
     if not chosen:
         return []
     marks = ", ".join("?" * len(chosen))
-    found = {p.id: p for p in fetch_all(Patient, f'"id" IN ({marks})', *chosen)}
+    columns = ", ".join(f'"{field.column_name}"' for field in LISTED)
+    rows = Patient.raw(f'SELECT {columns} FROM "patient" WHERE "id" IN ({marks})', *chosen)  # noqa: S608
+    found = {p.id: p for p in rows}
     return [found[i] for i in chosen]
 
 
