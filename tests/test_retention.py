@@ -211,3 +211,33 @@ def test_files_per_move_follow_how_long_the_lock_was_held(monkeypatch):
     small = jobs._Chunk()
     small.took(0.0)
     assert small.size == 2
+
+
+def test_moves_run_with_a_larger_cache_and_their_own_checkpoints_then_both_are_restored(
+    app, ctx, make_patient, user, monkeypatch
+):
+    """Issue 20, R2: while files move, the job's connection keeps more pages decrypted and
+    copies the WAL back itself after each move; a scheduler process left like that would
+    let the WAL grow without end, so both settings come back when the run ends."""
+    from cabinet.db import PRAGMAS, database
+    from cabinet.retention import engine, jobs
+
+    seen = []
+    delete = engine._delete_archived
+
+    def delete_and_look(*args):
+        seen.append(_cache_and_checkpoint(database))
+        delete(*args)
+
+    monkeypatch.setattr(engine, "_delete_archived", delete_and_look)
+    old_patient(app, make_patient, user)
+    assert jobs.run(datetime.datetime(2026, 11, 29))["archived"] == 1
+    assert seen == [(-engine.MOVE_CACHE_KIB, 0)]
+    assert _cache_and_checkpoint(database) == (PRAGMAS["cache_size"], 1000)
+
+
+def _cache_and_checkpoint(database) -> tuple[int, int]:
+    return (
+        database.execute_sql("PRAGMA cache_size").fetchone()[0],
+        database.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0],
+    )

@@ -15,6 +15,7 @@ archive row with status "archived" — and `recover()` finishes or undoes any mo
 that was interrupted, whatever the statement it stopped after.
 """
 
+import contextlib
 import datetime
 import json
 import os
@@ -22,6 +23,7 @@ import signal
 import time
 
 from flask import current_app
+from peewee import OperationalError
 
 from cabinet.audit import trace
 from cabinet.audit.services import trace_many
@@ -80,6 +82,65 @@ def recover() -> dict:
 
 
 # Archive (active → archive) ----------------------------------------------------------------
+
+# Pages of the active base the job's connection keeps decrypted while it moves files (a
+# negative size is in KiB: 256 MiB). A move of 2,000 files rewrites about 28,000 of the
+# 63,000 pages of a base of 100,000 patients (their appointments are spread over the whole
+# table and its indexes); with the connections' usual 64 MiB the pages are spilled to the
+# WAL before the commit and read again, decrypted again: 40 % of the move (measured in
+# docs/decisions.md). The memory is bounded, whatever the number of patients, and given back
+# when the run ends.
+MOVE_CACHE_KIB = 262_144
+
+
+# Moves between two copies of the WAL back into the base. Consecutive moves rewrite mostly
+# the same pages and a checkpoint copies each page once, whatever the number of versions in
+# the WAL: every 4 moves, 3 copies in 4 are saved; the WAL then holds at most 4 moves
+# (about 460 MB at 100,000 patients, 2 times the base; emptied when the run ends).
+MOVES_PER_CHECKPOINT = 4
+
+
+@contextlib.contextmanager
+def moving_files():
+    """The job's connection while it moves files: a larger page cache, and the WAL copied
+    back into the base by the job itself (`checkpoint`, every MOVES_PER_CHECKPOINT moves),
+    out of the time the write lock is held — left to SQLite, the copy runs inside the
+    commit that fills the WAL, after every move, and the job would count it as lock time,
+    making its moves smaller than they need be."""
+    usual = {name: _pragma(name) for name in ("cache_size", "wal_autocheckpoint")}
+    database.execute_sql(f"PRAGMA cache_size = -{MOVE_CACHE_KIB}")
+    database.execute_sql("PRAGMA wal_autocheckpoint = 0")
+    try:
+        yield
+    finally:
+        for name, value in usual.items():
+            database.execute_sql(f"PRAGMA {name} = {int(value)}")
+        checkpoint(truncate=True)
+
+
+def _pragma(name: str):
+    return database.execute_sql(f"PRAGMA {name}").fetchone()[0]
+
+
+def checkpoint(truncate: bool = False) -> None:
+    """Copy the WAL back into the base without waiting for the practice's readers (PASSIVE:
+    what a reader still uses is copied by the next one). At the end of the run, the WAL file
+    is also emptied if no reader is in it (otherwise it keeps its size, as SQLite leaves it,
+    and is reused from its start)."""
+    database.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")
+    if truncate:
+        with contextlib.suppress(OperationalError):
+            _truncate_wal()
+
+
+def _truncate_wal() -> None:
+    """TRUNCATE waits on busy_timeout for readers; one short try is enough here."""
+    usual = _pragma("busy_timeout")
+    database.execute_sql("PRAGMA busy_timeout = 100")
+    try:
+        database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        database.execute_sql(f"PRAGMA busy_timeout = {int(usual)}")
 
 
 def archive_batch(patients: list, delete_on: dict[int, datetime.date], actor=None) -> float:
