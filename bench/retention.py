@@ -2,7 +2,10 @@
 runs it: a nightly scan where nothing is due, then a run where every file is due (archived
 and ended). Prints the figures; asserts nothing.
 
-Usage: python -m bench.retention [--patients 100000]
+Usage: python -m bench.retention [--patients 100000] [--phases]
+
+--phases runs the all-due run in this process instead, and prints where its time goes
+(each step of the moves, the end of life, the purges), as docs/operations.md reports it.
 """
 
 import argparse
@@ -23,14 +26,7 @@ def bench_retention(folder: Path, patients: int) -> dict:
     import subprocess
     import sys
 
-    from bench.__main__ import _instance
-
-    app = _instance(folder)
-    with app.app_context():
-        from cabinet import demo
-
-        demo.seed(patients=patients, seed=2, appointments=patients * 5)
-    database.close()
+    _seeded(folder, patients)
     env = {**os.environ, "CABINET_INSTANCE": str(folder)}
     results = {"patients": patients, "appointments": patients * 5}
     for label, as_of in (
@@ -70,12 +66,76 @@ def bench_retention(folder: Path, patients: int) -> dict:
     return results
 
 
+def _seeded(folder: Path, patients: int):
+    """A new instance with `patients` demo files, 5 appointments each."""
+    from bench.__main__ import _instance
+
+    app = _instance(folder)
+    with app.app_context():
+        from cabinet import demo
+
+        demo.seed(patients=patients, seed=2, appointments=patients * 5)
+    database.close()
+    return app
+
+
+def bench_phases(folder: Path, patients: int) -> dict:
+    """The run where every file is due, in this process, each step timed (seconds)."""
+    from cabinet.retention import documents, engine, jobs
+
+    app = _seeded(folder, patients)
+    steps = {
+        (documents, "dump_many"): "A. documents read from the active base",
+        (documents, "to_json"): "A. documents written as JSON",
+        (engine, "_insert_pending"): "A. documents inserted into the archive",
+        (engine, "_delete_archived"): "B. files deleted (the active base's write lock)",
+        (engine, "_confirm_archived"): "C. copies confirmed in the archive",
+        (engine, "checkpoint"): "WAL copied back into the active base",
+        (jobs, "_end_due"): "end of life (ended, counted, vacuum)",
+        (jobs, "_purge"): "purges (care sheets, receipts, traces)",
+    }
+    spent = dict.fromkeys(steps.values(), 0.0)
+    originals = {place: getattr(*place) for place in steps}
+
+    def timed(place):
+        def step(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return originals[place](*args, **kwargs)
+            finally:
+                spent[steps[place]] += time.perf_counter() - started
+
+        return step
+
+    for place in steps:
+        setattr(*place, timed(place))
+    try:
+        with app.test_request_context():
+            started = time.perf_counter()
+            summary = jobs.run(datetime.datetime(2051, 1, 1))
+            total = time.perf_counter() - started
+    finally:
+        for place, original in originals.items():
+            setattr(*place, original)
+    spent["other (scan, policy, run record)"] = total - sum(spent.values())
+    return {
+        "patients": patients,
+        "archived": summary["archived"],
+        "deleted": summary["deleted"],
+        "seconds": round(total, 1),
+        "steps": {name: round(seconds, 1) for name, seconds in spent.items()},
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--phases", action="store_true")
     args = parser.parse_args()
+    measure = bench_phases if args.phases else bench_retention
     with tempfile.TemporaryDirectory() as tmp:
-        print(json.dumps(bench_retention(Path(tmp) / "retention", args.patients), indent=2))
+        print(json.dumps(measure(Path(tmp) / "retention", args.patients), indent=2))
 
 
 if __name__ == "__main__":
