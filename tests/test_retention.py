@@ -217,7 +217,7 @@ def test_moves_run_with_a_larger_cache_and_their_own_checkpoints_then_both_are_r
     app, ctx, make_patient, user, monkeypatch
 ):
     """Issue 20, R2: while files move, the job's connection keeps more pages decrypted and
-    copies the WAL back itself after each move; a scheduler process left like that would
+    copies the WAL back itself every few moves; a scheduler process left like that would
     let the WAL grow without end, so both settings come back when the run ends."""
     from cabinet.db import PRAGMAS, database
     from cabinet.retention import engine, jobs

@@ -96,7 +96,8 @@ MOVE_CACHE_KIB = 262_144
 # Moves between two copies of the WAL back into the base. Consecutive moves rewrite mostly
 # the same pages and a checkpoint copies each page once, whatever the number of versions in
 # the WAL: every 4 moves, 3 copies in 4 are saved; the WAL then holds at most 4 moves
-# (about 460 MB at 100,000 patients, 2 times the base; emptied when the run ends).
+# (about 460 MB at 100,000 patients, 2 times the base), then the traces of the files ended
+# after them (appended pages, a few MB), and is emptied when the run ends.
 MOVES_PER_CHECKPOINT = 4
 
 
@@ -107,19 +108,15 @@ def moving_files():
     out of the time the write lock is held — left to SQLite, the copy runs inside the
     commit that fills the WAL, after every move, and the job would count it as lock time,
     making its moves smaller than they need be."""
-    usual = {name: _pragma(name) for name in ("cache_size", "wal_autocheckpoint")}
-    database.execute_sql(f"PRAGMA cache_size = -{MOVE_CACHE_KIB}")
-    database.execute_sql("PRAGMA wal_autocheckpoint = 0")
+    usual = {name: database.pragma(name) for name in ("cache_size", "wal_autocheckpoint")}
+    database.pragma("cache_size", -MOVE_CACHE_KIB)
+    database.pragma("wal_autocheckpoint", 0)
     try:
         yield
     finally:
         for name, value in usual.items():
-            database.execute_sql(f"PRAGMA {name} = {int(value)}")
+            database.pragma(name, value)
         checkpoint(truncate=True)
-
-
-def _pragma(name: str):
-    return database.execute_sql(f"PRAGMA {name}").fetchone()[0]
 
 
 def checkpoint(truncate: bool = False) -> None:
@@ -135,12 +132,12 @@ def checkpoint(truncate: bool = False) -> None:
 
 def _truncate_wal() -> None:
     """TRUNCATE waits on busy_timeout for readers; one short try is enough here."""
-    usual = _pragma("busy_timeout")
-    database.execute_sql("PRAGMA busy_timeout = 100")
+    usual = database.pragma("busy_timeout")
+    database.pragma("busy_timeout", 100)
     try:
         database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
-        database.execute_sql(f"PRAGMA busy_timeout = {int(usual)}")
+        database.pragma("busy_timeout", usual)
 
 
 def archive_batch(patients: list, delete_on: dict[int, datetime.date], actor=None) -> float:
