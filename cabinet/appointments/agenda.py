@@ -26,6 +26,11 @@ from cabinet.security import has_permission
 
 PATIENT_PANEL_LIMIT = 12
 
+# A landscape tablet shows five or six agendas side by side (220 px each, app.css): a larger
+# practice's day view pages through its agendas six at a time, rather than stacking twenty
+# of them in one page of a thousand cells that no one can read at once (issue 20).
+AGENDAS_PER_PAGE = 6
+
 # Lookups ----------------------------------------------------------------------------------
 
 
@@ -254,6 +259,8 @@ class AgendaPage:
     absences: list[Absence]
     previous: datetime.date
     following: datetime.date
+    group: int  # which six agendas of the day view (1, 2, …), `groupe` in the URL
+    groups: int  # how many such groups: 1 for a week, one agenda, or a small practice
     # Built once here, free slots marked, rather than filtered per column in the template
     # (issue 20: those filters and lookups were most of the page's time).
     columns: list[Column]
@@ -300,18 +307,41 @@ def _columns(weekly: bool, shown, days, appointments, absences) -> list[Column]:
 
 def _shown(everyone: list[User], actor, weekly: bool, chosen_ref: str) -> list[User]:
     """The chosen practitioner's column; a week without a choice is mine, or the first
-    agenda's (the secretary holds none); a day without a choice shows everyone."""
+    agenda's (the secretary holds none); a day without a choice shows everyone (in groups
+    of AGENDAS_PER_PAGE: `_group`)."""
     chosen = [p for p in everyone if p.ref == chosen_ref]
     if weekly and not chosen:
         chosen = [p for p in everyone if p.id == actor.id] or everyone[:1]
     return chosen or everyone
 
 
-def agenda_page(actor, day: datetime.date, view: str, chosen_ref: str) -> AgendaPage:
-    """The day view (all practitioners side by side) or the week view of one, traced once."""
+def _group(shown: list[User], actor, asked: int | None) -> tuple[list[User], int, int]:
+    """The agendas of group `asked` (1-based, kept within range), the group, how many
+    groups; without one asked, the group holding my own agenda, else the first."""
+    groups = max(1, -(-len(shown) // AGENDAS_PER_PAGE))
+    if asked is None:
+        mine = next((i for i, p in enumerate(shown) if p.id == actor.id), 0)
+        asked = mine // AGENDAS_PER_PAGE + 1
+    group = min(max(asked, 1), groups)
+    first = (group - 1) * AGENDAS_PER_PAGE
+    return shown[first : first + AGENDAS_PER_PAGE], group, groups
+
+
+def _which(page: AgendaPage) -> str:
+    if page.groups == 1:
+        return ""
+    first = (page.group - 1) * AGENDAS_PER_PAGE + 1
+    return f", agendas {first} à {first + len(page.shown) - 1} sur {len(page.practitioners)}"
+
+
+def agenda_page(
+    actor, day: datetime.date, view: str, chosen_ref: str, group: int | None = None
+) -> AgendaPage:
+    """The day view (practitioners side by side, six at a time) or the week view of one,
+    traced once."""
     weekly = view == "semaine"
     everyone = practitioners()
-    shown = _shown(everyone, actor, weekly, chosen_ref)
+    shown, group, groups = _group(_shown(everyone, actor, weekly, chosen_ref), actor, group)
     first = schedule.week_start(day) if weekly else day
     days = [first + datetime.timedelta(days=i) for i in range(7 if weekly else 1)]
     start, _ = schedule.local_day_bounds(days[0])
@@ -333,13 +363,15 @@ def agenda_page(actor, day: datetime.date, view: str, chosen_ref: str) -> Agenda
         absences=absences,
         previous=day - datetime.timedelta(days=7 if weekly else 1),
         following=day + datetime.timedelta(days=7 if weekly else 1),
+        group=group,
+        groups=groups,
         columns=_columns(weekly, shown, days, appointments, absences) if shown else [],
     )
     trace(
         actor,
         "appointment.agenda_view",
         target="agenda",
-        detail=f"{page.view} du {days[0]:%d/%m/%Y}, {len(appointments)} rendez-vous",
+        detail=f"{page.view} du {days[0]:%d/%m/%Y}{_which(page)}, {len(appointments)} rendez-vous",
     )
     return page
 

@@ -41,18 +41,21 @@ def booking_form(form_class):
 
 @bp.route("/")
 def index():
-    """Day view (all practitioners side by side) or week view of one. Secretary, practitioners."""
+    """Day view (practitioners side by side, six at a time) or week view of one. Secretary,
+    practitioners."""
     page = agenda.agenda_page(
         current_user,
         dates.parse_day(request.args.get("jour")) or datetime.date.today(),
         request.args.get("vue", ""),
         request.args.get("praticien", ""),
+        request.args.get("groupe", type=int),  # None when absent or not a number
     )
     CellLinks().put_on(page.columns)
     return render(
         "appointments/index.html",
         "appointments/_agenda.html",
         **vars(page),
+        per_page=agenda.AGENDAS_PER_PAGE,
         today=datetime.date.today(),
     )
 
