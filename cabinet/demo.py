@@ -532,7 +532,9 @@ def seed_prescriptions(rng: random.Random, pools: Pools, per_practitioner: int =
                 f"{rng.choice(pools.last)}",
                 prescribed_on=prescribed,
                 starts_on=prescribed + datetime.timedelta(days=2),
-                valid_until=today + datetime.timedelta(days=rng.choice([5, 12, 60])),
+                # By rank, not drawn: the draws before depend on the day and the hour (what is
+                # already past), and each practitioner's first must fall due within the week.
+                valid_until=today + datetime.timedelta(days=(5, 12, 60)[number % 3]),
             )
             patient = Patient.get_by_id(patient_id)
             prescription_services.create(practitioner, patient, fields)
