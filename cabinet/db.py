@@ -97,8 +97,20 @@ def fetch_one(model, where: str, *params):
     of a dozen columns, a tenth of an authenticated page's budget — so the lookups every
     request makes (its session, its account, a setting, the journal's head) use a plain
     statement instead (issue 20). Only constant conditions: values are always bound."""
-    sql = f'SELECT {_columns(model)} FROM "{model._meta.table_name}" WHERE {where} LIMIT 1'  # noqa: S608
-    return next(iter(model.raw(sql, *params)), None)
+    return next(iter(fetch_all(model, where, *params, limit=1)), None)
+
+
+def fetch_all(model, where: str, *params, order_by: str = "", limit: int | None = None):
+    """The rows of `model` matching a fixed condition, in a fixed order (`'"changed_at"
+    DESC'`), as model instances: what `fetch_one` does, for the few rows of a patient
+    page's panels (its changes, payments, rights requests), read on every visit (issue 20).
+    Condition and order are constants of the code; values are always bound."""
+    sql = f'SELECT {_columns(model)} FROM "{model._meta.table_name}" WHERE {where}'  # noqa: S608
+    if order_by:
+        sql += f" ORDER BY {order_by}"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return model.raw(sql, *params)
 
 
 @functools.cache

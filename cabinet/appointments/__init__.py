@@ -42,4 +42,4 @@ def _labels():
 
 def patient_panel(patient, user):
     """The appointments section of a patient's page: times, types, places, statuses."""
-    return {"appointments": list(agenda.patient_appointments(patient))}
+    return {"appointments": agenda.patient_appointments(patient)}

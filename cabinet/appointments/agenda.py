@@ -20,7 +20,7 @@ from cabinet.appointments.models import (
 )
 from cabinet.audit import trace
 from cabinet.auth.models import User
-from cabinet.db import database
+from cabinet.db import database, fetch_all
 from cabinet.patients.models import Patient
 from cabinet.security import has_permission
 
@@ -36,10 +36,10 @@ AGENDAS_PER_PAGE = 6
 
 def practitioners() -> list[User]:
     """Accounts that hold an agenda: practitioners (locums included), active ones."""
+    # A plain statement (db.fetch_all): every agenda page and booking form asks it.
+    active = fetch_all(User, '"disabled_at" IS NULL', order_by='"display_name"')
     return [
-        user
-        for user in User.select().where(User.disabled_at.is_null()).order_by(User.display_name)
-        if has_permission(user, "record.write") and not user.is_expired()
+        user for user in active if has_permission(user, "record.write") and not user.is_expired()
     ]
 
 
@@ -73,29 +73,39 @@ def visit_address(appointment: Appointment) -> str:
     return f"{patient.address}, {patient.postcode} {patient.city}".strip(", ")
 
 
-def patient_appointments(patient: Patient):
+@dataclass(slots=True, frozen=True)
+class PanelAppointment:
+    """A line of the patient page's appointments panel: what it shows, nothing more."""
+
+    ref: str
+    starts_at: datetime.datetime  # UTC, as stored
+    location: str
+    status: str
+    practitioner_name: str
+    type_name: str
+
+
+# Practitioner and type joined in the same statement (no query per row), only the columns
+# the panel shows, and a plain statement: the patient page runs it on every visit, and
+# peewee would compile the three-table query each time (issue 20).
+_PATIENT_APPOINTMENTS = """
+    SELECT a."ref", a."starts_at", a."location", a."status", u."display_name", t."name"
+    FROM "appointment" AS a
+    JOIN "user" AS u ON u."id" = a."practitioner_id"
+    JOIN "appointment_type" AS t ON t."id" = a."appointment_type_id"
+    WHERE a."patient_id" = ?
+    ORDER BY a."starts_at" DESC
+    LIMIT ?
+"""
+
+
+def patient_appointments(patient: Patient) -> list[PanelAppointment]:
     """The latest appointments of a patient, newest first (the patient page's panel)."""
-    # Practitioner and type joined in the same statement (no query per row), and only the
-    # columns the panel shows: peewee compiles and fills every column named (issue 20).
-    return (
-        Appointment.select(
-            Appointment.id,
-            Appointment.ref,
-            Appointment.starts_at,
-            Appointment.location,
-            Appointment.status,
-            User.id,
-            User.display_name,
-            AppointmentType.id,
-            AppointmentType.name,
-        )
-        .join(User, on=(Appointment.practitioner == User.id), attr="practitioner")
-        .switch(Appointment)
-        .join(AppointmentType)
-        .where(Appointment.patient == patient.id)
-        .order_by(Appointment.starts_at.desc())
-        .limit(PATIENT_PANEL_LIMIT)
-    )
+    rows = database.execute_sql(_PATIENT_APPOINTMENTS, (patient.id, PATIENT_PANEL_LIMIT))
+    return [
+        PanelAppointment(ref, datetime.datetime.fromisoformat(starts), place, status, who, kind)
+        for ref, starts, place, status, who, kind in rows.fetchall()
+    ]
 
 
 # Day and week views -------------------------------------------------------------------------

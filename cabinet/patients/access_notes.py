@@ -9,7 +9,7 @@ the admin too)."""
 from flask import abort
 
 from cabinet.audit import trace
-from cabinet.db import database, utcnow
+from cabinet.db import database, fetch_one, utcnow
 from cabinet.patients import care_team
 from cabinet.patients.models import AccessNote, Patient
 from cabinet.patients.services import ensure_writable, get_patient_or_404
@@ -61,7 +61,7 @@ def get_editable_or_404(user, patient_ref: str) -> Patient:
 
 
 def note_of(patient: Patient) -> AccessNote | None:
-    return AccessNote.get_or_none(AccessNote.patient == patient.id)
+    return fetch_one(AccessNote, '"patient_id" = ?', patient.id)
 
 
 def read(user, patient: Patient, where: str) -> AccessNote | None:

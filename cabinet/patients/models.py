@@ -23,7 +23,7 @@ from peewee import (
 )
 
 from cabinet.auth.models import User
-from cabinet.db import BaseModel, utcnow
+from cabinet.db import BaseModel, fetch_all, utcnow
 from cabinet.patients.identity import search_key
 
 SEXES = {"F": "Féminin", "M": "Masculin", "I": "Indéterminé"}
@@ -95,7 +95,10 @@ class Patient(BaseModel):
         return f"{self.last_name.upper()} {first}"
 
     def changes(self):
-        return self.change_set.order_by(PatientChange.changed_at.desc(), PatientChange.id.desc())
+        """The file's rectifications, the latest first (a plain statement: db.fetch_all)."""
+        return fetch_all(
+            PatientChange, '"patient_id" = ?', self.id, order_by='"changed_at" DESC, "id" DESC'
+        )
 
     def touch_last_care(self, when: datetime.datetime) -> None:
         """The retention clock counts from the last intervention on the file (R1): a session,

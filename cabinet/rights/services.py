@@ -5,7 +5,7 @@ import datetime
 
 from cabinet.appointments.models import Appointment
 from cabinet.audit import trace
-from cabinet.db import database, utcnow
+from cabinet.db import database, fetch_all, utcnow
 from cabinet.patients.models import Patient
 from cabinet.patients.services import ensure_writable
 from cabinet.records import services as records
@@ -113,11 +113,13 @@ def pending(day: datetime.date):
 
 
 def for_patient(patient: Patient):
-    """The patient's requests, the open ones first (patient page)."""
-    return (
-        RightsRequest.select()
-        .where(RightsRequest.patient_ref == patient.ref)
-        .order_by(RightsRequest.status.desc(), RightsRequest.received_on.desc())
+    """The patient's requests, the open ones first (patient page: a plain statement,
+    db.fetch_all)."""
+    return fetch_all(
+        RightsRequest,
+        '"patient_ref" = ?',
+        patient.ref,
+        order_by='"status" DESC, "received_on" DESC',
     )
 
 
