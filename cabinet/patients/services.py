@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from dataclasses import dataclass
 
 from flask import abort
 
@@ -81,7 +82,7 @@ def _by_birth_date(query: str):
         return None
 
 
-def search(query: str, actor, limit: int = SEARCH_LIMIT) -> list[Patient]:
+def search(query: str, actor, limit: int = SEARCH_LIMIT) -> list["ListedPatient"]:
     """Accent- and case-insensitive prefix search on names, or a birth date (jj/mm/aaaa).
 
     Each name key is an indexed range scan (`>= k AND < k+1`) stopping at `limit`: patients
@@ -90,8 +91,9 @@ def search(query: str, actor, limit: int = SEARCH_LIMIT) -> list[Patient]:
     birth_date = _by_birth_date(query)
     key = search_key(query)
     if birth_date is not None:
-        query = Patient.select(*LISTED).where(Patient.birth_date == birth_date)
-        patients = list(query.order_by(Patient.search_key).limit(limit))
+        patients = _listed(
+            '"birth_date" = ? ORDER BY "search_key" LIMIT ?', birth_date.isoformat(), limit
+        )
     elif key:
         patients = _by_name_prefix(key, limit)
     else:
@@ -101,25 +103,38 @@ def search(query: str, actor, limit: int = SEARCH_LIMIT) -> list[Patient]:
     return patients
 
 
-# What a list of results shows (the search's table, the booking's picker): the rest of the
-# file is not read for them.
-LISTED = (
-    Patient.id,
-    Patient.ref,
-    Patient.last_name,
-    Patient.birth_name,
-    Patient.first_names,
-    Patient.used_first_name,
-    Patient.birth_date,
-    Patient.city,
-)
+@dataclass(slots=True, frozen=True)
+class ListedPatient:
+    """A line of a list of results (the search's table, the booking's picker): the columns
+    it shows, read as plain values — peewee would build a model instance per row, field by
+    field, at every keystroke (issue 20). The rest of the file is not read for them."""
+
+    id: int
+    ref: str
+    last_name: str
+    birth_name: str
+    first_names: str
+    used_first_name: str
+    birth_date: datetime.date
+    city: str
+
+
+LISTED = ", ".join(f'"{name}"' for name in ListedPatient.__slots__)
 
 # Last name first, then birth name, then first name: each an indexed range scan read in
 # index order that stops at `limit`, so the cost stays flat however many patients match.
 NAME_KEYS = (Patient.search_key, Patient.search_key_birth, Patient.search_key_first)
 
 
-def _by_name_prefix(key: str, limit: int) -> list[Patient]:
+def _listed(where: str, *params) -> list[ListedPatient]:
+    rows = database.execute_sql(f'SELECT {LISTED} FROM "patient" WHERE {where}', params)  # noqa: S608
+    return [
+        ListedPatient(id_, ref, last, birth, firsts, used, datetime.date.fromisoformat(born), city)
+        for id_, ref, last, birth, firsts, used, born, city in rows.fetchall()
+    ]
+
+
+def _by_name_prefix(key: str, limit: int) -> list[ListedPatient]:
     upper = prefix_upper_bound(key)
     ids: dict[int, None] = {}
     for column in NAME_KEYS:
@@ -137,10 +152,7 @@ def _by_name_prefix(key: str, limit: int) -> list[Patient]:
     chosen = list(ids)[:limit]
     if not chosen:
         return []
-    marks = ", ".join("?" * len(chosen))
-    columns = ", ".join(f'"{field.column_name}"' for field in LISTED)
-    rows = Patient.raw(f'SELECT {columns} FROM "patient" WHERE "id" IN ({marks})', *chosen)  # noqa: S608
-    found = {p.id: p for p in rows}
+    found = {p.id: p for p in _listed(f'"id" IN ({", ".join("?" * len(chosen))})', *chosen)}
     return [found[i] for i in chosen]
 
 

@@ -1,0 +1,69 @@
+"""Issue 20, P1: the plain statements that replaced peewee queries on the busiest pages read
+exactly what the peewee queries read — the same rows, in the same order, the bounds of a
+day kept (an appointment at the first instant is in, one at the next day's first is out)."""
+
+import datetime
+
+from cabinet.appointments import agenda, schedule, services
+from tests.appointment_helpers import FUTURE, booking
+
+
+def test_fetch_all_reads_the_rows_peewee_reads_in_order_and_limited(app, make_patient, user):
+    from cabinet.db import fetch_all
+    from cabinet.patients import services as patient_services
+    from cabinet.patients.models import PatientChange
+
+    patient = make_patient(city="Lyon")
+    with app.test_request_context():
+        for city in ("Nantes", "Brest", "Dijon"):
+            patient_services.update_patient(patient, {"city": city}, user("secretary"))
+        wanted = list(
+            PatientChange.select()
+            .where(PatientChange.patient == patient.id)
+            .order_by(PatientChange.changed_at.desc(), PatientChange.id.desc())
+            .limit(2)
+        )
+        got = list(
+            fetch_all(
+                PatientChange,
+                '"patient_id" = ?',
+                patient.id,
+                order_by='"changed_at" DESC, "id" DESC',
+                limit=2,
+            )
+        )
+    assert [(c.id, c.new_value) for c in got] == [(c.id, c.new_value) for c in wanted]
+    assert [c.new_value for c in got] == ["Dijon", "Brest"]
+
+
+def test_the_grid_keeps_a_days_bounds_and_matches_the_appointments_query(
+    app, user, make_patient, kinds
+):
+    patient, doctor = make_patient(birth_name="Bornes"), user("practitioner")
+    following = FUTURE + datetime.timedelta(days=1)
+    with app.test_request_context():
+        secretary = user("secretary")
+        for day, hour in ((FUTURE, 0), (FUTURE, 23), (following, 0)):
+            services.book(booking(doctor, patient, kinds["Séance"], day, hour), secretary)
+        start, end = schedule.local_day_bounds(FUTURE)
+        cells = agenda.grid_between([doctor.id], start, end)
+        expected = list(agenda.appointments_between([doctor.id], start, end))
+    assert [c.start_text for c in cells] == ["00:00", "23:00"]
+    assert [(c.ref, c.starts_at) for c in cells] == [(a.ref, a.starts_at) for a in expected]
+    assert all(c.who == "BORNES " + patient.first_names.split(" ")[0] for c in cells)
+
+
+def test_a_listed_patient_holds_the_files_own_values(app, make_patient, user):
+    from cabinet.patients import services as patient_services
+
+    patient = make_patient(birth_name="Listé", birth_date=datetime.date(1961, 4, 9), city="Albi")
+    with app.test_request_context():
+        (found,) = patient_services.search("liste", user("secretary"))
+        (by_date,) = patient_services.search("09/04/1961", user("secretary"))
+    assert found == by_date
+    assert (found.ref, found.birth_name, found.birth_date, found.city) == (
+        patient.ref,
+        "Listé",
+        datetime.date(1961, 4, 9),
+        "Albi",
+    )
