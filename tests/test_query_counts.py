@@ -89,3 +89,34 @@ def test_a_page_view_of_a_patient_still_writes_its_trace(app, secretary_client, 
     for _ in range(3):
         assert secretary_client.get(f"/patients/{patient.ref}").status_code == 200
     assert len(traces(app, patient_ref=patient.ref)) == before + 3
+
+
+def test_the_care_record_does_not_grow_with_the_sessions(
+    app, practitioner_client, make_patient, user, statements
+):
+    """Each session's practitioner and acts come with the sessions (two statements), not
+    three more statements per session; the page and its printed summary show every code."""
+    from cabinet.records import services
+    from cabinet.records.models import Act
+
+    patient, doctor = make_patient(treated_by="practitioner"), user("practitioner")
+
+    def sessions(count: int, first: int) -> None:
+        with app.test_request_context():
+            amk, ifd = Act.get(Act.code == "AMK 8"), Act.get(Act.code == "IFD")
+            for day in range(first, first + count):
+                when = datetime.date(2026, 1, 1) + datetime.timedelta(days=day)
+                services.record_session(doctor, patient, when, [(amk, 1), (ifd, 1)])
+
+    sessions(1, 0)
+    practitioner_client.get(f"/soins/{patient.ref}")  # warm
+    statements.clear()
+    assert practitioner_client.get(f"/soins/{patient.ref}").status_code == 200
+    with_one = len(statements)
+    sessions(5, 10)
+    statements.clear()
+    page = practitioner_client.get(f"/soins/{patient.ref}").get_data(as_text=True)
+    assert len(statements) == with_one, statements
+    assert page.count("AMK 8, IFD") == 6 and page.count("Dr Paul Soignant") >= 6
+    summary = practitioner_client.get(f"/soins/{patient.ref}/synthese").get_data(as_text=True)
+    assert summary.count("AMK 8, IFD") == 6
