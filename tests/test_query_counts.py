@@ -91,11 +91,12 @@ def test_a_page_view_of_a_patient_still_writes_its_trace(app, secretary_client, 
     assert len(traces(app, patient_ref=patient.ref)) == before + 3
 
 
-def test_the_care_record_does_not_grow_with_the_sessions(
+def test_the_care_record_does_not_grow_with_the_sessions_or_the_items(
     app, practitioner_client, make_patient, user, statements
 ):
     """Each session's practitioner and acts come with the sessions (two statements), not
-    three more statements per session; the page and its printed summary show every code."""
+    three more statements per session, and each item's latest version with the items; the
+    page and its printed summary show every code and every item."""
     from cabinet.records import services
     from cabinet.records.models import Act
 
@@ -107,6 +108,7 @@ def test_the_care_record_does_not_grow_with_the_sessions(
             for day in range(first, first + count):
                 when = datetime.date(2026, 1, 1) + datetime.timedelta(days=day)
                 services.record_session(doctor, patient, when, [(amk, 1), (ifd, 1)])
+                services.add_item(doctor, patient, "allergy", f"Allergie n° {day}")
 
     sessions(1, 0)
     practitioner_client.get(f"/soins/{patient.ref}")  # warm
@@ -118,5 +120,6 @@ def test_the_care_record_does_not_grow_with_the_sessions(
     page = practitioner_client.get(f"/soins/{patient.ref}").get_data(as_text=True)
     assert len(statements) == with_one, statements
     assert page.count("AMK 8, IFD") == 6 and page.count("Dr Paul Soignant") >= 6
+    assert all(f"Allergie n° {day}" in page for day in (0, 10, 14))
     summary = practitioner_client.get(f"/soins/{patient.ref}/synthese").get_data(as_text=True)
     assert summary.count("AMK 8, IFD") == 6

@@ -41,9 +41,20 @@ def get_item_or_404(item_ref: str) -> RecordItem:
 
 
 def current_items(patient: Patient) -> dict[str, list[tuple[RecordItem, RecordItemVersion]]]:
+    """Each item of the record with its latest version, by kind: two statements whatever
+    the number of items (one per item until issue 20)."""
+    latest: dict[int, RecordItemVersion] = {}
+    versions = (
+        RecordItemVersion.select()
+        .join(RecordItem)
+        .where(RecordItem.patient == patient.id)
+        .order_by(RecordItemVersion.number)
+    )
+    for version in versions:
+        latest[version.item_id] = version  # numbers ascending: the last one wins
     grouped = {kind: [] for kind in ITEM_KINDS}
     for item in RecordItem.of_patient(patient):
-        grouped[item.kind].append((item, item.latest_version()))
+        grouped[item.kind].append((item, latest.get(item.id)))
     return grouped
 
 
