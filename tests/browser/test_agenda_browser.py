@@ -475,3 +475,41 @@ def test_agenda_navigation_swaps_the_agenda_and_pushes_the_url(tablet, live_serv
             shot(page, "agenda-10-jour-suivant")
     assert loads == []
     assert page.evaluate("history.length") >= 3  # each day pushed an entry
+
+
+def test_a_larger_practice_pages_through_its_agendas_six_at_a_time(tablet, live_server, app):
+    """Issue 20: eight agendas — the day view shows six, « Agendas suivants » swaps in the
+    other two with htmx and pushes the URL, and the next day keeps them."""
+    import secrets
+
+    from cabinet.users.services import create_user
+
+    with app.test_request_context():
+        for n in range(1, 7):
+            create_user(
+                f"collegue{n}",
+                "practitioner",
+                secrets.token_urlsafe(16),
+                display_name=f"Dr Agenda {n:02}",
+            )
+    page = tablet
+    login(page, live_server.url, "secretary")
+    main_nav(page).get_by_role("link", name="Agenda").click()
+    columns = page.locator("#agenda .agenda-column h2")
+    expect(columns).to_have_count(6)
+    expect(page.locator(".agenda-groups")).to_contain_text("Agendas 1 à 6 sur 8")
+    page.evaluate("window.__agendaMarker = 'same page'")
+
+    with page.expect_response(lambda r: "groupe=2" in r.url) as answered:
+        page.get_by_role("link", name="Agendas suivants ›").click()
+    assert answered.value.request.headers.get("hx-request") == "true"
+    expect(columns).to_have_count(2)
+    expect(page.locator(".agenda-groups")).to_contain_text("Agendas 7 à 8 sur 8")
+    expect(page).to_have_url(re.compile(r"[?&]groupe=2(&|$)"))
+    assert page.evaluate("window.__agendaMarker") == "same page"
+    shot(page, "agenda-11-agendas-suivants")
+
+    page.locator(".agenda-nav").get_by_role("link", name="Suivant", exact=True).click()
+    expect(page.locator("#agenda h1")).to_have_text(f"Agenda — {day_title(tomorrow())}")
+    expect(columns).to_have_count(2)
+    expect(page).to_have_url(re.compile(r"[?&]groupe=2(&|$)"))
