@@ -21,6 +21,7 @@ dates is traced (`trace_refused_grant`). A grant never makes her a member for go
 """
 
 import datetime
+from dataclasses import dataclass
 
 from cabinet.audit import trace
 from cabinet.auth.models import User
@@ -126,17 +127,37 @@ def patient_ids(user, today: datetime.date | None = None):
     return joined | granted
 
 
-def members(patient: Patient):
-    return (
-        CareAssignment.select(CareAssignment, User)
-        .join(User, on=CareAssignment.practitioner)
-        .where(CareAssignment.patient == patient.id)
-        .order_by(CareAssignment.created_at)
-    )
+@dataclass(slots=True, frozen=True)
+class TeamMember:
+    """A line of the care team as the patient page shows it."""
+
+    practitioner_id: int
+    practitioner_name: str
+    created_at: datetime.datetime  # UTC, as stored
+    source: str  # one of SOURCES
+    reason: str  # a REASONS key, or ""
+
+
+# A plain statement: the patient page shows the team on every visit (issue 20).
+_MEMBERS = """
+    SELECT u."id", u."display_name", c."created_at", c."source", c."reason"
+    FROM "care_assignment" AS c JOIN "user" AS u ON u."id" = c."practitioner_id"
+    WHERE c."patient_id" = ?
+    ORDER BY c."created_at", c."id"
+"""
+
+
+def members(patient: Patient) -> list[TeamMember]:
+    """The patient's care team, in the order they joined it."""
+    rows = database.execute_sql(_MEMBERS, (patient.id,)).fetchall()
+    return [
+        TeamMember(who, name, datetime.datetime.fromisoformat(joined), source, reason)
+        for who, name, joined, source, reason in rows
+    ]
 
 
 def member_names(patient: Patient) -> list[str]:
-    return [m.practitioner.display_name for m in members(patient)]
+    return [member.practitioner_name for member in members(patient)]
 
 
 def has_members(patient: Patient) -> bool:

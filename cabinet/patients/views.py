@@ -67,7 +67,7 @@ def show(patient_ref):
         patient=patient,
         history=services.history(patient),
         panels=panels.for_user(patient, current_user),
-        team=list(care_team.members(patient)),
+        team=care_team.members(patient),
         referral=_referral_form(patient),
     )
 
