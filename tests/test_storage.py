@@ -33,7 +33,11 @@ def test_database_file_has_no_sqlite_header_and_no_clear_names(app, instance, ma
     assert not raw.startswith(b"SQLite format 3")
     assert b"SQLite format 3" not in raw[:1024]
     assert b"Sentinelle" not in raw
-    for name in names:
+    # A name of three letters ("Roy") turns up by chance in the ciphertext now and then (1 in
+    # 2**24 per position: it failed once, 2026-12-02); from six bytes on chance is out of reach.
+    long_enough = [name for name in names if len(name.encode()) >= 6]
+    assert len(long_enough) > len(names) / 2
+    for name in long_enough:
         assert name.encode() not in raw and name.encode("utf-16-le") not in raw
 
 
