@@ -267,6 +267,7 @@ class AgendaPage:
     following: datetime.date
     group: int  # which six agendas of the day view (1, 2, …), `groupe` in the URL
     groups: int  # how many such groups: 1 for a week, one agenda, or a small practice
+    group_label: str  # "Agendas 7 à 12 sur 21", "" when there is one group
     # Built once here, free slots marked, rather than filtered per column in the template
     # (issue 20: those filters and lookups were most of the page's time).
     columns: list[Column]
@@ -333,11 +334,11 @@ def _group(shown: list[User], actor, asked: int | None) -> tuple[list[User], int
     return shown[first : first + AGENDAS_PER_PAGE], group, groups
 
 
-def _which(page: AgendaPage) -> str:
-    if page.groups == 1:
+def _group_label(shown: list[User], group: int, groups: int, everyone: list[User]) -> str:
+    if groups == 1:
         return ""
-    first = (page.group - 1) * AGENDAS_PER_PAGE + 1
-    return f", agendas {first} à {first + len(page.shown) - 1} sur {len(page.practitioners)}"
+    first = (group - 1) * AGENDAS_PER_PAGE + 1
+    return f"Agendas {first} à {first + len(shown) - 1} sur {len(everyone)}"
 
 
 def agenda_page(
@@ -371,13 +372,22 @@ def agenda_page(
         following=day + datetime.timedelta(days=7 if weekly else 1),
         group=group,
         groups=groups,
+        group_label=_group_label(shown, group, groups, everyone),
         columns=_columns(weekly, shown, days, appointments, absences) if shown else [],
     )
     trace(
         actor,
         "appointment.agenda_view",
         target="agenda",
-        detail=f"{page.view} du {days[0]:%d/%m/%Y}{_which(page)}, {len(appointments)} rendez-vous",
+        detail=", ".join(
+            part
+            for part in (
+                f"{page.view} du {days[0]:%d/%m/%Y}",
+                page.group_label.lower(),
+                f"{len(appointments)} rendez-vous",
+            )
+            if part
+        ),
     )
     return page
 

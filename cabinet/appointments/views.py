@@ -55,7 +55,6 @@ def index():
         "appointments/index.html",
         "appointments/_agenda.html",
         **vars(page),
-        per_page=agenda.AGENDAS_PER_PAGE,
         today=datetime.date.today(),
     )
 

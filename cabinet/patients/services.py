@@ -2,7 +2,7 @@
 
 import datetime
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from flask import abort
 
@@ -119,15 +119,17 @@ class ListedPatient:
     city: str
 
 
-LISTED = ", ".join(f'"{name}"' for name in ListedPatient.__slots__)
+LISTED = ", ".join(f'"{field.name}"' for field in fields(ListedPatient))
 
 # Last name first, then birth name, then first name: each an indexed range scan read in
 # index order that stops at `limit`, so the cost stays flat however many patients match.
 NAME_KEYS = (Patient.search_key, Patient.search_key_birth, Patient.search_key_first)
 
 
-def _listed(where: str, *params) -> list[ListedPatient]:
-    rows = database.execute_sql(f'SELECT {LISTED} FROM "patient" WHERE {where}', params)  # noqa: S608
+def _listed(clause: str, *params) -> list[ListedPatient]:
+    """The patients matching `clause` (what follows WHERE: a fixed condition, maybe an order
+    and a limit, values bound), as ListedPatient rows."""
+    rows = database.execute_sql(f'SELECT {LISTED} FROM "patient" WHERE {clause}', params)  # noqa: S608
     return [
         ListedPatient(id_, ref, last, birth, firsts, used, datetime.date.fromisoformat(born), city)
         for id_, ref, last, birth, firsts, used, born, city in rows.fetchall()

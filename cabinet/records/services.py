@@ -40,21 +40,24 @@ def get_item_or_404(item_ref: str) -> RecordItem:
     return RecordItem.get_or_404(RecordItem.ref == item_ref)
 
 
-def current_items(patient: Patient) -> dict[str, list[tuple[RecordItem, RecordItemVersion]]]:
+def _versions(patient: Patient) -> dict[int, list[RecordItemVersion]]:
+    by_item: dict[int, list[RecordItemVersion]] = {}
+    for version in RecordItemVersion.of_patient(patient):
+        by_item.setdefault(version.item_id, []).append(version)
+    return by_item
+
+
+def current_items(
+    patient: Patient, versions: dict[int, list[RecordItemVersion]] | None = None
+) -> dict[str, list[tuple[RecordItem, RecordItemVersion]]]:
     """Each item of the record with its latest version, by kind: two statements whatever
-    the number of items (one per item until issue 20)."""
-    latest: dict[int, RecordItemVersion] = {}
-    versions = (
-        RecordItemVersion.select()
-        .join(RecordItem)
-        .where(RecordItem.patient == patient.id)
-        .order_by(RecordItemVersion.number)
-    )
-    for version in versions:
-        latest[version.item_id] = version  # numbers ascending: the last one wins
+    the number of items (one per item until issue 20), or one when the page has already
+    read every version (`_versions`)."""
+    versions = _versions(patient) if versions is None else versions
     grouped = {kind: [] for kind in ITEM_KINDS}
     for item in RecordItem.of_patient(patient):
-        grouped[item.kind].append((item, latest.get(item.id)))
+        history = versions.get(item.id)
+        grouped[item.kind].append((item, history[-1] if history else None))
     return grouped
 
 
@@ -72,20 +75,14 @@ def has_care(patient: Patient) -> bool:
     )
 
 
-def _versions(patient: Patient) -> dict[int, list[RecordItemVersion]]:
-    by_item: dict[int, list[RecordItemVersion]] = {}
-    for version in RecordItemVersion.of_patient(patient):
-        by_item.setdefault(version.item_id, []).append(version)
-    return by_item
-
-
 def record_page(patient: Patient) -> dict:
     """What the record's page shows: every item with its history, sessions, care sheets."""
+    versions = _versions(patient)  # read once: the history and the current values
     return {
-        "items": current_items(patient),
+        "items": current_items(patient, versions),
         "sessions": sessions_of(patient),
         "consent": has_lifestyle_consent(patient),
-        "versions": _versions(patient),
+        "versions": versions,
         "sheets": list(CareSheet.of_patient(patient)),
         "mistake_delay": MISTAKE_DELAY,
         "now": utcnow(),
