@@ -230,6 +230,7 @@ def seed_appointments(wanted: int, rng: random.Random, pools: Pools, batch: int 
     rows, series_rows = [], []
     for holder in holders:
         series_of = {}
+        in_care = _CareEpisodes(mine[holder.id], per_holder, rng)
         day, made = last_day, 0
         while made < per_holder:
             if day.weekday() == 6 or (day.weekday() == 5 and rng.random() < 0.5):
@@ -238,7 +239,7 @@ def seed_appointments(wanted: int, rng: random.Random, pools: Pools, batch: int 
             for slot in range(slots_per_day if day.weekday() < 5 else 8):
                 if made >= per_holder:
                     break
-                patient_id = rng.choice(mine[holder.id])
+                patient_id = in_care.next_patient()
                 at_home = rng.random() < 0.2
                 kind = (
                     home_kind
@@ -310,6 +311,41 @@ def seed_appointments(wanted: int, rng: random.Random, pools: Pools, batch: int 
         )
     )
     return created
+
+
+class _CareEpisodes:
+    """Who a practitioner sees, slot after slot, walking her agenda back in time: a few dozen
+    patients in care at once, each for an episode of a few weeks (a series of sessions, a
+    course of dressings), then the next one. The files are numbered in the order patients
+    first came, so the oldest episodes go to the lowest numbers; a patient whose turn comes
+    again (more appointments than one episode each) had an earlier episode too. A real
+    practice's files look like this, and the retention job, which moves files in the order of
+    their numbers, then finds the appointments of the files it moves side by side (issue 20:
+    a patient's ten appointments were spread over the whole six years)."""
+
+    IN_CARE_AT_ONCE = 50
+
+    def __init__(self, patient_ids: list[int], appointments: int, rng: random.Random):
+        self.patient_ids, self.rng = patient_ids, rng
+        per_patient = max(1, appointments // max(1, len(patient_ids)))
+        self.longest = 2 * per_patient - 1  # episodes of 1 to 2n-1 appointments: n on average
+        self.waiting: list[int] = []
+        self.left: dict[int, int] = {}  # patient in care -> appointments left in the episode
+        while len(self.left) < min(self.IN_CARE_AT_ONCE, len(patient_ids)):
+            self._admit()
+
+    def _admit(self) -> None:
+        if not self.waiting:  # everyone had a turn: start again from the newest files
+            self.waiting = [p for p in self.patient_ids if p not in self.left]
+        self.left[self.waiting.pop()] = self.rng.randint(1, self.longest)
+
+    def next_patient(self) -> int:
+        patient_id = self.rng.choice(list(self.left))
+        self.left[patient_id] -= 1
+        if not self.left[patient_id]:
+            del self.left[patient_id]
+            self._admit()
+        return patient_id
 
 
 def _care_teams_from_bookings() -> None:
