@@ -103,41 +103,50 @@ MOVES_PER_CHECKPOINT = 4
 
 @contextlib.contextmanager
 def moving_files():
-    """The job's connection while it moves files: a larger page cache, and the WAL copied
+    """The job's connections while it moves files: a larger page cache, and the WAL copied
     back into the base by the job itself (`checkpoint`, every MOVES_PER_CHECKPOINT moves),
     out of the time the write lock is held — left to SQLite, the copy runs inside the
     commit that fills the WAL, after every move, and the job would count it as lock time,
-    making its moves smaller than they need be."""
-    usual = {name: database.pragma(name) for name in ("cache_size", "wal_autocheckpoint")}
-    database.pragma("cache_size", -MOVE_CACHE_KIB)
-    database.pragma("wal_autocheckpoint", 0)
+    making its moves smaller than they need be. The archive gets the same: a move inserts
+    its documents (step A) then rewrites the same rows to confirm them (step C); with the
+    copies left to SQLite, each document's pages were copied into the archive twice, inside
+    the commits (half the archive's time at 100,000 files, docs/operations.md)."""
+    usual = {
+        store: {name: store.pragma(name) for name in ("cache_size", "wal_autocheckpoint")}
+        for store in (database, archive_database)
+    }
+    database.pragma("cache_size", -MOVE_CACHE_KIB)  # a move's documents fit the archive's
+    for store in usual:
+        store.pragma("wal_autocheckpoint", 0)
     try:
         yield
     finally:
-        for name, value in usual.items():
-            database.pragma(name, value)
+        for store, pragmas in usual.items():
+            for name, value in pragmas.items():
+                store.pragma(name, value)
         checkpoint(truncate=True)
 
 
 def checkpoint(truncate: bool = False) -> None:
-    """Copy the WAL back into the base without waiting for the practice's readers (PASSIVE:
-    what a reader still uses is copied by the next one). At the end of the run, the WAL file
-    is also emptied if no reader is in it (otherwise it keeps its size, as SQLite leaves it,
-    and is reused from its start)."""
-    database.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")
-    if truncate:
-        with contextlib.suppress(OperationalError):
-            _truncate_wal()
+    """Copy both WALs back into their bases without waiting for the practice's readers
+    (PASSIVE: what a reader still uses is copied by the next one). At the end of the run,
+    the WAL files are also emptied if no reader is in them (otherwise they keep their size,
+    as SQLite leaves them, and are reused from their start)."""
+    for store in (database, archive_database):
+        store.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        if truncate:
+            with contextlib.suppress(OperationalError):
+                _truncate_wal(store)
 
 
-def _truncate_wal() -> None:
+def _truncate_wal(store) -> None:
     """TRUNCATE waits on busy_timeout for readers; one short try is enough here."""
-    usual = database.pragma("busy_timeout")
-    database.pragma("busy_timeout", 100)
+    usual = store.pragma("busy_timeout")
+    store.pragma("busy_timeout", 100)
     try:
-        database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
-        database.pragma("busy_timeout", usual)
+        store.pragma("busy_timeout", usual)
 
 
 def archive_batch(patients: list, delete_on: dict[int, datetime.date], actor=None) -> float:
