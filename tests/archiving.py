@@ -53,6 +53,6 @@ def visible(app, recover=False):
             a.ref
             for a in rows
             if a.status == "archived"
-            or (a.status in ("pending", "restoring") and a.ref not in active)
+            or (a.status in ("awaiting", "pending", "restoring") and a.ref not in active)
         }
     return active, archived

@@ -27,7 +27,12 @@ def test_recovery_finishes_or_undoes_interrupted_moves(app, ctx, make_patient, u
     ensure_schema()
     kept = make_patient()
     gone = old_patient(app, make_patient, user, name="Parti")
-    for ref, status in ((kept.ref, "pending"), ("absent-ref", "pending"), (gone.ref, "restoring")):
+    for ref, status in (
+        (kept.ref, "awaiting"),
+        ("absent-ref", "awaiting"),
+        ("absent-old", "pending"),  # written by a version before "awaiting"
+        (gone.ref, "restoring"),
+    ):
         ArchivedFile.create(
             ref=ref,
             status=status,
@@ -38,9 +43,10 @@ def test_recovery_finishes_or_undoes_interrupted_moves(app, ctx, make_patient, u
             last_care_on=datetime.date(2020, 1, 1),
             delete_on=datetime.date(2040, 1, 1),
         )
-    assert engine.recover() == {"finished": 2, "undone": 1}
+    assert engine.recover() == {"finished": 3, "undone": 1}
     statuses = {a.ref: a.status for a in ArchivedFile.select()}
-    assert statuses == {"absent-ref": "archived"}  # kept: copy dropped; gone: restored already
+    # kept: copy dropped; gone: restored already
+    assert statuses == {"absent-ref": "archived", "absent-old": "archived"}
 
 
 def test_crash_at_any_point_loses_and_duplicates_nothing(instance, tmp_path):

@@ -86,3 +86,33 @@ def test_after_the_end_nothing_remains_in_either_file(app, ctx, instance, make_p
         assert b"06 99 88 77 66" not in plain, file
     actions = [t.action for t in traces(app, patient_ref=patient.ref)]
     assert "retention.archive" in actions and "retention.delete" in actions
+
+
+def test_confirming_a_copy_rewrites_a_page_not_the_document(app, ctx, instance):
+    """Step C of a move (R2) changes the status of a document already written: SQLite keeps
+    the row in place when its size does not change, so the WAL gets a few pages, not the
+    document's 50 again (issue 20: at 100,000 files, the second copy was half the archive's
+    work)."""
+    import os
+
+    from cabinet.retention import engine
+    from cabinet.retention.archive import AWAITING, ArchivedFile, archive_database, ensure_schema
+
+    ensure_schema()
+    ArchivedFile.create(
+        ref="r-large",
+        status=AWAITING,
+        document=os.urandom(100_000).hex(),  # 200 kB: some 50 overflow pages
+        seal="x",
+        search_key="x",
+        birth_date=datetime.date(2000, 1, 1),
+        last_care_on=datetime.date(2020, 1, 1),
+        delete_on=datetime.date(2040, 1, 1),
+    )
+    archive_database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    wal = Path(archive_database.database + "-wal")
+    assert wal.stat().st_size == 0
+    engine._confirm_archived(["r-large"])
+    assert ArchivedFile.get(ArchivedFile.ref == "r-large").status == "archived"
+    frames = wal.stat().st_size // (4096 + 24)
+    assert 0 < frames < 8, frames

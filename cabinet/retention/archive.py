@@ -18,9 +18,16 @@ class ArchiveModel(BaseModel):
         database = archive_database
 
 
+# A copy written, the active file not yet deleted (step A of a move, cabinet/retention/
+# engine.py): the length of "archived", so that confirming it rewrites one page, not the
+# document. Versions before wrote "pending".
+AWAITING = "awaiting"
+LEGACY_AWAITING = "pending"
+
+
 class ArchivedFile(ArchiveModel):
     ref = CharField(unique=True)  # the patient's opaque ref, unchanged
-    status = CharField(default="pending")  # "pending" → "archived" → ("restoring")
+    status = CharField(default=AWAITING)  # "awaiting" → "archived" → ("restoring")
     schema = IntegerField(default=1)
     document = TextField()  # JSON: the whole file
     seal = CharField()  # HMAC-SHA-256 of the document with the archive key
