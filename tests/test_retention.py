@@ -227,7 +227,7 @@ def test_moves_run_with_a_larger_cache_and_their_own_checkpoints_then_both_are_r
 
     def delete_and_look(*args):
         seen.append(_cache_and_checkpoint(database))
-        delete(*args)
+        return delete(*args)
 
     monkeypatch.setattr(engine, "_delete_archived", delete_and_look)
     old_patient(app, make_patient, user)
@@ -241,3 +241,43 @@ def _cache_and_checkpoint(database) -> tuple[int, int]:
         database.execute_sql("PRAGMA cache_size").fetchone()[0],
         database.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0],
     )
+
+
+def test_a_file_changed_while_it_moves_stays_active_and_moves_the_next_night(
+    app, ctx, make_patient, user, monkeypatch
+):
+    """R2, R8: the copy of a file is read before the move deletes it. A secretary who
+    corrects the phone number in between (or opens the file) would lose her change with the
+    file, or leave a copy older than the file: the move leaves that file where it is, drops
+    its copy, says so in the run's report, and the next run archives it as it is then."""
+    from cabinet.patients.models import Patient
+    from cabinet.patients.services import update_patient
+    from cabinet.retention import engine
+    from cabinet.retention.archive import ArchivedFile
+
+    changed = old_patient(app, make_patient, user, name="Modifié")
+    quiet = old_patient(app, make_patient, user, name="Tranquille")
+    secretary = user("secretary")
+    insert = engine._insert_pending
+
+    def insert_then_edit(rows):  # between step A's copy and step B's delete
+        insert(rows)
+        update_patient(Patient.get_by_id(changed.id), {"phone": "06 11 22 33 44"}, secretary)
+
+    monkeypatch.setattr(engine, "_insert_pending", insert_then_edit)
+    summary = run_job(app, "2026-11-29")
+    assert (summary["archived"], summary["postponed"]) == (1, 1)
+    active, archived = visible(app)
+    assert changed.ref in active and changed.ref not in archived
+    assert quiet.ref in archived and quiet.ref not in active
+    assert ArchivedFile.get_or_none(ArchivedFile.ref == changed.ref) is None  # copy dropped
+    (item,) = [i for i in summary["items"] if i["ref"] == changed.ref]
+    assert item["action"] == "postpone" and "prochaine" in item["reason"]
+    assert Patient.get_by_id(changed.id).phone == "06 11 22 33 44"  # the change is kept
+
+    monkeypatch.setattr(engine, "_insert_pending", insert)
+    assert run_job(app, "2026-11-30")["archived"] == 1
+    active, archived = visible(app)
+    assert changed.ref in archived and changed.ref not in active
+    (row,) = ArchivedFile.select().where(ArchivedFile.ref == changed.ref)
+    assert "06 11 22 33 44" in engine.read(row)["patient"][0]["phone"]

@@ -112,7 +112,7 @@ def test_confirming_a_copy_rewrites_a_page_not_the_document(app, ctx, instance):
     archive_database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     wal = Path(archive_database.database + "-wal")
     assert wal.stat().st_size == 0
-    engine._confirm_archived(["r-large"])
+    engine._confirm_archived(["r-large"], left=[])
     assert ArchivedFile.get(ArchivedFile.ref == "r-large").status == "archived"
     frames = wal.stat().st_size // (4096 + 24)
     assert 0 < frames < 8, frames

@@ -171,7 +171,10 @@ def _chunks(ids: list[int], size: int = 900):
 
 
 def to_json(document: dict) -> str:
-    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    # Keys in the order of the tables and their columns: nothing reads the text but
+    # json.loads (the seal is over these bytes, whatever their order), and sorting them
+    # was a quarter of the cost at 100,000 files.
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
 def seal(key: bytes, text: str) -> str:

@@ -162,13 +162,18 @@ def _truncate_wal(store) -> None:
         store.pragma("busy_timeout", usual)
 
 
-def archive_batch(patients: list, delete_on: dict[int, datetime.date], actor=None) -> float:
-    """Archive these patients (rows with id, ref, …): the three steps for the whole batch.
-    Returns how long step B held the active base's write lock, in seconds (the job sizes
-    its next batch on it)."""
-    if not patients:
-        return 0.0
-    key = _archive_key()
+def trace_mark() -> int:
+    """The number of the journal's last entry: taken before files are scanned and read, so
+    that the move can tell which of them someone opened or changed since (`_delete_archived`)."""
+    head = database.execute_sql('SELECT "seq" FROM "trace" ORDER BY "seq" DESC LIMIT 1')
+    row = head.fetchone()
+    return row[0] if row else 0
+
+
+def archive_copies(patients: list, delete_on: dict[int, datetime.date], key: bytes) -> list:
+    """Step A's rows for these patients (rows with id, ref, …): each file as one sealed
+    document. It only reads the active base, so the job prepares the next move's copies in a
+    second thread while this one holds the write lock (jobs._Moves)."""
     docs = documents.dump_many([p.id for p in patients])
     rows = []
     for patient in patients:
@@ -189,14 +194,34 @@ def archive_batch(patients: list, delete_on: dict[int, datetime.date], actor=Non
                 "archived_at": utcnow(),
             }
         )
+    return rows
+
+
+def archive_batch(
+    patients: list,
+    delete_on: dict[int, datetime.date],
+    actor=None,
+    copies: list | None = None,
+    since: int | None = None,
+) -> tuple[float, list]:
+    """Archive these patients: the three steps for the whole batch. `copies` are their
+    step A rows if already prepared (archive_copies); `since`, the journal's mark taken
+    before they were scanned (trace_mark). Returns how long step B held the active base's
+    write lock, in seconds (the job sizes its next batch on it), and the refs of the files
+    left in the active base because someone opened or changed them since the mark."""
+    if not patients:
+        return 0.0, []
+    if since is None:
+        since = trace_mark()
+    rows = copies if copies is not None else archive_copies(patients, delete_on, _archive_key())
     retrying(lambda: _insert_pending(rows))  # A
     crashpoint("archived, not yet deleted")
     started = time.perf_counter()
-    retrying(lambda: _delete_archived(patients, delete_on, actor))  # B
+    left = retrying(lambda: _delete_archived(patients, delete_on, actor, since))  # B
     locked = time.perf_counter() - started
     crashpoint("deleted, not yet confirmed")
-    retrying(lambda: _confirm_archived([p.ref for p in patients]))  # C
-    return locked
+    retrying(lambda: _confirm_archived([p.ref for p in patients], left))  # C
+    return locked, left
 
 
 # Each step is one short transaction, run again if the practice's requests keep the database
@@ -208,9 +233,21 @@ def _insert_pending(rows: list[dict]) -> None:
         insert_rows(ArchivedFile, rows, replace=True)
 
 
-def _delete_archived(patients: list, delete_on: dict, actor) -> None:
+def _delete_archived(patients: list, delete_on: dict, actor, since: int) -> list[str]:
+    """Step B. A file opened or changed after the mark (every read and every change of a file
+    writes a trace naming it, T1, in the transaction of the change) may differ from its copy,
+    or no longer be due: it stays in the active base, and the next run looks at it again.
+    Read under the write lock, the journal tells it exactly: no change can commit meanwhile."""
     with database.atomic():
-        Patient.delete().where(Patient.id.in_([p.id for p in patients])).execute()
+        touched = {
+            ref
+            for (ref,) in database.execute_sql(
+                'SELECT DISTINCT "patient_ref" FROM "trace" WHERE "seq" > ?', (since,)
+            ).fetchall()
+        }
+        left = [p.ref for p in patients if p.ref in touched]
+        moving = [p for p in patients if p.ref not in touched]
+        Patient.delete().where(Patient.id.in_([p.id for p in moving])).execute()
         trace_many(
             actor,
             "retention.archive",
@@ -220,14 +257,21 @@ def _delete_archived(patients: list, delete_on: dict, actor) -> None:
                     "target": "patient",
                     "detail": f"fin prévue le {delete_on[p.id]:%d/%m/%Y}",
                 }
-                for p in patients
+                for p in moving
             ],
         )
+    return left
 
 
-def _confirm_archived(refs: list[str]) -> None:
+def _confirm_archived(refs: list[str], left: list[str]) -> None:
+    """Step C; the copies of the files left in the active base are dropped."""
     with archive_database.atomic():
-        ArchivedFile.update(status="archived").where(ArchivedFile.ref.in_(refs)).execute()
+        if left:
+            ArchivedFile.delete().where(
+                ArchivedFile.ref.in_(left) & (ArchivedFile.status == AWAITING)
+            ).execute()
+        moved = [ref for ref in refs if ref not in left]
+        ArchivedFile.update(status="archived").where(ArchivedFile.ref.in_(moved)).execute()
 
 
 def _last_care(patient) -> datetime.datetime:

@@ -9,6 +9,7 @@ import contextlib
 import datetime
 import json
 import os
+import threading
 
 from peewee import fn
 
@@ -81,6 +82,7 @@ def run(now: datetime.datetime, dry_run: bool = False, actor=None) -> dict:
         "recovered": {},
         "archived": 0,
         "deleted": 0,
+        "postponed": 0,
         "care_sheets_purged": 0,
         "receipts_purged": 0,
         "traces_pruned": 0,
@@ -145,43 +147,124 @@ def _batch() -> int:
 def _archive_due(today, dry_run, summary, actor):
     rules = current_policy()
     chunk = _Chunk()
-    moves = 0
     due, delete_on = [], {}
-    last_id = 0
-    while True:
-        batch = list(
-            Patient.select(*COLUMNS)
-            .where(Patient.id > last_id)
-            .order_by(Patient.id)
-            .limit(_batch())
+    with _Moves(actor, summary) as moves:
+        last_id = 0
+        while True:
+            # Taken before the scan: a file opened or changed after it is not moved tonight.
+            mark = engine.trace_mark()
+            batch = list(
+                Patient.select(*COLUMNS)
+                .where(Patient.id > last_id)
+                .order_by(Patient.id)
+                .limit(_batch())
+                .namedtuples()  # the columns only: no model instance per file scanned
+            )
+            for patient in batch:
+                decision = policy.due(_facts(patient), today, rules)
+                if decision.action in ("archive", "delete"):
+                    due.append((patient, mark))
+                    delete_on[patient.id] = decision.delete_on
+                    _note(summary, patient.ref, "archive", decision.reason)
+                    if dry_run and decision.action == "delete":
+                        # Archived then ended in the same run: say so in the simulation too.
+                        summary["deleted"] += 1
+                elif decision.action == "suspended":
+                    summary["suspended"] += 1
+            if dry_run:
+                summary["archived"] += len(due)
+                due.clear()
+            # Move full chunks as they fill; what is left waits for the next scan, or the end.
+            while due and (len(due) >= chunk.size or not batch):
+                moving, due = due[: chunk.size], due[chunk.size :]
+                patients = [patient for patient, _ in moving]
+                moves.add(patients, {p.id: delete_on.pop(p.id) for p in patients}, moving[0][1])
+                chunk.took(moves.last_lock)
+            if not batch:
+                return
+            last_id = batch[-1].id
+
+
+class _Moves:
+    """The moves of a run, one after the other, each file's copies prepared one move ahead:
+    while a move holds the active base's write lock (step B, spent in SQLite, which lets
+    Python run), a second thread reads and seals the next move's documents on its own
+    connection (step A's reading: it only reads, and changes nothing the move depends on).
+    Two cores, two halves of the work (issue 20). The moves themselves, and their order,
+    are those of a run without it: a crash leaves what recover() already mends."""
+
+    def __init__(self, actor, summary):
+        self.actor, self.summary = actor, summary
+        self.key = engine._archive_key()
+        self.waiting = None  # (patients, delete_on, mark, _ReadAhead): the next move
+        self.count = 0
+        self.last_lock = 0.0
+
+    def __enter__(self):
+        return self
+
+    def add(self, patients: list, delete_on: dict, mark: int) -> None:
+        copies = _ReadAhead(patients, delete_on, self.key)
+        copies.start()
+        previous, self.waiting = self.waiting, (patients, delete_on, mark, copies)
+        if previous:
+            self._move(*previous)
+
+    def _move(self, patients, delete_on, mark, copies) -> None:
+        self.last_lock, left = engine.archive_batch(
+            patients, delete_on, self.actor, copies.result(), mark
         )
-        for patient in batch:
-            decision = policy.due(_facts(patient), today, rules)
-            if decision.action in ("archive", "delete"):
-                due.append(patient)
-                delete_on[patient.id] = decision.delete_on
-                _note(summary, patient.ref, "archive", decision.reason)
-                if dry_run and decision.action == "delete":
-                    # Archived then ended in the same run: say so in the simulation too.
-                    summary["deleted"] += 1
-            elif decision.action == "suspended":
-                summary["suspended"] += 1
-        if dry_run:
-            summary["archived"] += len(due)
-            due.clear()
-        # Move full chunks as they fill; what is left waits for the next scan, or the end.
-        while due and (len(due) >= chunk.size or not batch):
-            moving, due = due[: chunk.size], due[chunk.size :]
-            chunk.took(engine.archive_batch(moving, delete_on, actor))
-            moves += 1
-            if moves % engine.MOVES_PER_CHECKPOINT == 0:
-                engine.checkpoint()
-            summary["archived"] += len(moving)
-            for patient in moving:
-                del delete_on[patient.id]
-        if not batch:
+        self.count += 1
+        if self.count % engine.MOVES_PER_CHECKPOINT == 0:
+            engine.checkpoint()
+        self.summary["archived"] += len(patients) - len(left)
+        for ref in left:
+            _postponed(self.summary, ref)
+
+    def __exit__(self, kind, error, traceback):
+        if self.waiting:
+            if kind is None:
+                self._move(*self.waiting)
+            else:  # the run failed: the copies read ahead are not used
+                self.waiting[3].join()
+        return False
+
+
+class _ReadAhead(threading.Thread):
+    """One move's copies, read on this thread's own connection, closed when it is done
+    (a thread per move: a connection costs a few ms, a move seconds)."""
+
+    def __init__(self, patients, delete_on, key):
+        super().__init__(name="retention-read", daemon=True)
+        self.arguments = (patients, delete_on, key)
+        self.copies, self.error = None, None
+
+    def run(self):
+        try:
+            self.copies = engine.archive_copies(*self.arguments)
+        except BaseException as exc:  # handed to the move that needs them
+            self.error = exc
+        finally:
+            database.close()
+
+    def result(self) -> list:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.copies
+
+
+def _postponed(summary, ref):
+    summary["postponed"] += 1
+    for item in summary["items"]:
+        if item["ref"] == ref:
+            item.update(action="postpone", reason=POSTPONED)
             return
-        last_id = batch[-1].id
+    _note(summary, ref, "postpone", POSTPONED)
+
+
+# In French: shown in the run's report.
+POSTPONED = "ouvert ou modifié pendant le déplacement : reporté à la prochaine exécution"
 
 
 class _Chunk:
