@@ -230,6 +230,18 @@ def add_authenticator(page: Page, username: str) -> str:
     return authenticator["authenticatorId"]
 
 
+def scripts_ready(page: Page) -> Page:
+    """Wait until htmx listens to what was just put on screen, before typing into one of
+    its fields. On a full load the scripts are deferred and htmx binds on DOMContentLoaded;
+    after a boosted navigation it binds the new content only when it settles, 20 ms after
+    the swap. In both gaps the heading is already there and keys typed send nothing."""
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => window.htmx && !document.querySelector('.htmx-swapping, .htmx-settling')"
+    )
+    return page
+
+
 def login(page: Page, base_url: str, role: str) -> Page:
     """Log in through the French login form (and the second factor) up to the home page."""
     username = ACCOUNTS[role][0]

@@ -7,6 +7,8 @@ import re
 
 from playwright.sync_api import Page, Response
 
+from tests.browser.conftest import scripts_ready
+
 DOCTOR = "Dr Paul Soignant"
 
 
@@ -62,6 +64,7 @@ def preview(page: Page, status: int):
 def search_patient(page: Page, typed: str) -> None:
     """Type in the patients page's search, up to the answer to the whole word (htmx queues
     the last one)."""
+    scripts_ready(page)
     with page.expect_response(
         lambda r: (
             r.url.endswith("/patients/recherche") and f"q={typed}" in (r.request.post_data or "")

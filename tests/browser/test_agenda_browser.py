@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from cabinet.appointments import schedule
 from cabinet.patients.identity import make_nir
-from tests.browser.conftest import SCREENSHOTS, TABLET, login
+from tests.browser.conftest import SCREENSHOTS, TABLET, login, scripts_ready
 from tests.browser.conftest import shot as _shot
 from tests.browser.steps import DOCTOR, create_quick_patient, fill_series, main_nav, preview
 from tests.conftest import traces
@@ -213,6 +213,7 @@ def test_secretary_books_a_ten_session_series_for_a_new_patient(tablet, live_ser
     # and offers no way to save.
     page.get_by_role("link", name="Nouvelle série").click()
     expect(page.locator("h1")).to_have_text("Nouvelle série de séances")
+    scripts_ready(page)
     with page.expect_response(lambda r: r.url.endswith("/agenda/patients/choisir")):
         page.locator("#pick-q").press_sequentially("quintard")
     choice = page.locator(".choose-patient", has_text="QUINTARD Bérénice")
@@ -267,6 +268,7 @@ def test_booking_from_a_free_slot_searches_the_patient_by_post(
     expect(booking.get_by_label("Praticien", exact=True).locator("option:checked")).to_have_text(
         DOCTOR
     )
+    scripts_ready(page)
     with page.expect_request(lambda r: r.url.endswith("/agenda/patients/choisir")) as searched:
         page.locator("#pick-q").press_sequentially("garnier")
     assert searched.value.method == "POST"
@@ -459,6 +461,7 @@ def test_agenda_navigation_swaps_the_agenda_and_pushes_the_url(tablet, live_serv
     page.on("load", lambda _: loads.append(page.url))
 
     for link, day in (("Suivant", tomorrow()), ("Aujourd'hui", today())):
+        scripts_ready(page)
         with page.expect_response(lambda r: "/agenda/?" in r.url) as answered:
             page.locator(".agenda-nav").get_by_role("link", name=link, exact=True).click()
         response = answered.value
@@ -500,6 +503,7 @@ def test_a_larger_practice_pages_through_its_agendas_six_at_a_time(tablet, live_
     expect(page.locator(".agenda-groups")).to_contain_text("Agendas 1 à 6 sur 8")
     page.evaluate("window.__agendaMarker = 'same page'")
 
+    scripts_ready(page)
     with page.expect_response(lambda r: "groupe=2" in r.url) as answered:
         page.get_by_role("link", name="Agendas suivants ›").click()
     assert answered.value.request.headers.get("hx-request") == "true"

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import CDPSession, Page, expect
 
-from tests.browser.conftest import ACTION_TIMEOUT_MS, TABLET, login, shot
+from tests.browser.conftest import ACTION_TIMEOUT_MS, TABLET, login, scripts_ready, shot
 from tests.conftest import ACCOUNTS, AUTHENTICATORS, PASSWORDS
 
 pytestmark = pytest.mark.browser
@@ -169,6 +169,7 @@ def first_login_journey(page: Page, base_url: str, one_time_password: str):
     assert_french(page, "Mot de passe", "Choisissez votre mot de passe")
     feedback = page.locator("#password-feedback")
     expect(feedback).to_have_attribute("data-status", "empty")
+    scripts_ready(page)
     with page.expect_response(lambda r: r.url.endswith("/mot-de-passe/verifier")) as checked:
         page.locator("#password").press_sequentially(WEAK_PASSWORD)
     assert checked.value.request.method == "POST"

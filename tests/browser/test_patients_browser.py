@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import login, shot
+from tests.browser.conftest import login, scripts_ready, shot
 
 pytestmark = pytest.mark.browser
 
@@ -61,6 +61,7 @@ def test_search_as_you_type_is_posted_and_ignores_case_and_accents(tablet, live_
     box = page.locator("#q")
     expect(box).to_be_focused()  # autofocus, even after a boosted navigation
 
+    scripts_ready(page)
     with page.expect_request(lambda r: r.url.endswith("/patients/recherche")) as searched:
         box.press_sequentially("heloise")
     request = searched.value
