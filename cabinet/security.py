@@ -101,9 +101,12 @@ PENDING = Policy("pending")
 _blueprint_policies: dict[str, Policy] = {}
 
 
+def permissions_of(user) -> frozenset[str]:
+    return ROLE_PERMISSIONS.get(getattr(user, "role", None), frozenset())
+
+
 def has_permission(user, permission: str) -> bool:
-    role = getattr(user, "role", None)
-    return permission in ROLE_PERMISSIONS.get(role, frozenset())
+    return permission in permissions_of(user)
 
 
 def _mark(policy: Policy) -> Callable:

@@ -190,19 +190,25 @@ def grid_between(
     cells = []
     # The driver's values as stored (texts and integers): peewee would parse each datetime
     # with strptime; fromisoformat reads what peewee wrote, str(datetime), at a tenth the
-    # cost. Agendas side by side share their slots' times: each is converted once.
-    moments: dict[str, tuple[datetime.datetime, datetime.datetime]] = {}
+    # cost. Agendas side by side share their slots' times, and their cells a few kinds of
+    # care: each time and each description is worked out once per page.
+    moments: dict[str, tuple[datetime.datetime, datetime.date, str]] = {}
+    whats: dict[tuple[str, str, str], str] = {}
 
-    def moment(stored: str) -> tuple[datetime.datetime, datetime.datetime]:
+    def moment(stored: str) -> tuple[datetime.datetime, datetime.date, str]:
         if stored not in moments:
             utc = datetime.datetime.fromisoformat(stored)
-            moments[stored] = (utc, schedule.to_local(utc))
+            local = schedule.to_local(utc)
+            moments[stored] = (utc, local.date(), f"{local:%H:%M}")
         return moments[stored]
 
     for row in rows:
         (id_, ref, practitioner_id, patient_id, patient_ref, last, used, firsts) = row[:8]
         type_name, prescription_ref, status, location, starts, ends = row[8:]
-        (starts_at, local_start), (ends_at, local_end) = moment(starts), moment(ends)
+        (starts_at, day, start_text), (ends_at, _, end_text) = moment(starts), moment(ends)
+        kind = (type_name, location, status)
+        if kind not in whats:
+            whats[kind] = _what(*kind)
         cells.append(
             Cell(
                 id=id_,
@@ -217,10 +223,10 @@ def grid_between(
                 location=location,
                 starts_at=starts_at,
                 ends_at=ends_at,
-                day=local_start.date(),
-                start_text=f"{local_start:%H:%M}",
-                end_text=f"{local_end:%H:%M}",
-                what=_what(type_name, location, status),
+                day=day,
+                start_text=start_text,
+                end_text=end_text,
+                what=whats[kind],
             )
         )
     return cells
