@@ -60,7 +60,9 @@ class Patient(BaseModel):
     family_situation = CharField(default="")
     profession = CharField(default="")
     # Bookkeeping: search keys (derived), creation, last contact check, last care (retention).
-    search_key = CharField(index=True, default="")
+    # Indexed with the columns a search result shows (migration 0019): the first page of
+    # results is read from the index alone.
+    search_key = CharField(default="")
     search_key_birth = CharField(index=True, default="")
     search_key_first = CharField(index=True, default="")
     created_at = DateTimeField(default=utcnow)

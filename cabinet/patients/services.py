@@ -138,8 +138,14 @@ def _listed(clause: str, *params) -> list[ListedPatient]:
 
 def _by_name_prefix(key: str, limit: int) -> list[ListedPatient]:
     upper = prefix_upper_bound(key)
-    ids: dict[int, None] = {}
-    for column in NAME_KEYS:
+    # Last names first, read from their index alone: it holds the listed columns (0019).
+    found = _listed(
+        '"search_key" >= ? AND "search_key" < ? ORDER BY "search_key" LIMIT ?', key, upper, limit
+    )
+    if len(found) >= limit:
+        return found
+    ids: dict[int, None] = dict.fromkeys(p.id for p in found)
+    for column in NAME_KEYS[1:]:
         if len(ids) >= limit:
             break
         # Plain statements (db.fetch_one): the search runs at each keystroke.
@@ -151,11 +157,11 @@ def _by_name_prefix(key: str, limit: int) -> list[ListedPatient]:
         )
         for (patient_id,) in scan.fetchall():
             ids.setdefault(patient_id)
-    chosen = list(ids)[:limit]
-    if not chosen:
-        return []
-    found = {p.id: p for p in _listed(f'"id" IN ({", ".join("?" * len(chosen))})', *chosen)}
-    return [found[i] for i in chosen]
+    more = list(ids)[len(found) : limit]
+    if not more:
+        return found
+    rows = {p.id: p for p in _listed(f'"id" IN ({", ".join("?" * len(more))})', *more)}
+    return found + [rows[i] for i in more]
 
 
 def recent(actor, limit: int = RECENT_LIMIT) -> list[Patient]:
