@@ -70,6 +70,28 @@ def test_navigation_shows_only_what_the_role_may_use(secretary_client, admin_cli
     assert "Comptes" in admin_client.get("/").get_data(as_text=True)
 
 
+def test_navigation_links_routed_once_follow_the_script_root(app, secretary_client):
+    """Issue 20: templates route a link without arguments once per process, keyed by the
+    script root, so an app mounted under a prefix (a reverse proxy's SCRIPT_NAME) gets its
+    own links, and links with arguments are still built for each call."""
+    import re
+
+    from flask import render_template_string
+
+    def agenda_links(**environ) -> set[str]:
+        page = secretary_client.get("/", environ_overrides=environ).get_data(as_text=True)
+        return set(re.findall(r'href="([^"]*agenda/)"', page))
+
+    assert agenda_links() == {"/agenda/"}
+    assert agenda_links(SCRIPT_NAME="/cabinet") == {"/cabinet/agenda/"}
+    assert agenda_links() == {"/agenda/"}
+    with app.test_request_context("/"):
+        assert render_template_string(
+            "{{ url_for('appointments.show', appointment_ref='a') }} "
+            "{{ url_for('appointments.show', appointment_ref='b') }}"
+        ) == "/agenda/rdv/a /agenda/rdv/b"
+
+
 def test_login_page_and_policy_page_say_actions_are_traced(anon_client):
     login_page = anon_client.get("/connexion").get_data(as_text=True)
     assert "enregistrées dans un journal" in login_page
