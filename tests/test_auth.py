@@ -86,10 +86,13 @@ def test_navigation_links_routed_once_follow_the_script_root(app, secretary_clie
     assert agenda_links(SCRIPT_NAME="/cabinet") == {"/cabinet/agenda/"}
     assert agenda_links() == {"/agenda/"}
     with app.test_request_context("/"):
-        assert render_template_string(
-            "{{ url_for('appointments.show', appointment_ref='a') }} "
-            "{{ url_for('appointments.show', appointment_ref='b') }}"
-        ) == "/agenda/rdv/a /agenda/rdv/b"
+        assert (
+            render_template_string(
+                "{{ url_for('appointments.show', appointment_ref='a') }} "
+                "{{ url_for('appointments.show', appointment_ref='b') }}"
+            )
+            == "/agenda/rdv/a /agenda/rdv/b"
+        )
 
 
 def test_login_page_and_policy_page_say_actions_are_traced(anon_client):
