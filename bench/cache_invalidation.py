@@ -14,7 +14,6 @@ time, median of 200 after 20 warm-ups, for each page:
 The scratch table is dropped at the end; the scratch file is deleted.
 """
 
-import argparse
 import json
 import queue
 import statistics
@@ -24,7 +23,7 @@ import time
 from pathlib import Path
 
 from bench.__main__ import _client, _instance
-from bench.pages import prepare
+from bench.pages import prepare, size_arguments
 from cabinet.db import database
 
 SCRATCH = "bench_cache_scratch"
@@ -107,11 +106,7 @@ def measure(folder: Path, facts: dict) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--patients", type=int, default=100_000)
-    parser.add_argument("--appointments", type=int, default=1_000_000)
-    parser.add_argument("--traces", type=int, default=3_000_000)
-    args = parser.parse_args()
+    args = size_arguments().parse_args()
     folder, facts = prepare(args.patients, args.appointments, args.traces)
     results = measure(folder, facts)
     print(f"{'page':<14}{'alone':>8}{'same file':>11}{'other file':>12}  (ms, median)")

@@ -277,11 +277,17 @@ def run(patients, appointments, traces, rounds, seconds, plain) -> dict:
     return results
 
 
-def main() -> None:
+def size_arguments() -> argparse.ArgumentParser:
+    """The instance's size on the command line: the issue's practice by default."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--patients", type=int, default=100_000)
     parser.add_argument("--appointments", type=int, default=1_000_000)
     parser.add_argument("--traces", type=int, default=3_000_000)
+    return parser
+
+
+def main() -> None:
+    parser = size_arguments()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--plain", action="store_true", help="also the unencrypted copy")
