@@ -97,3 +97,27 @@ def test_a_small_practice_sees_every_agenda_side_by_side_as_before(secretary_cli
     page = secretary_client.get(f"/agenda/?jour={DAY}").get_data(as_text=True)
     assert _columns(page) == ["Dr Paul Soignant", "Léa Remplaçante"]
     assert "agenda-groups" not in page and agenda.AGENDAS_PER_PAGE == 6
+
+
+def test_the_agenda_views_list_the_same_agendas_as_the_booking_forms(app, colleagues, user):
+    """Issue 20: the day and week views read their agendas as plain rows; they list exactly
+    the accounts `practitioners()` lists — a disabled account and a locum past her last
+    day hold none, a secretary never does."""
+    import datetime
+
+    from cabinet.auth.models import User
+
+    gone, ended = colleagues[0], colleagues[1]
+    with app.test_request_context():
+        User.update(disabled_at=datetime.datetime(2026, 1, 1)).where(User.id == gone.id).execute()
+        yesterday = datetime.date.today() - datetime.timedelta(days=1)
+        User.update(end_date=yesterday).where(User.id == ended.id).execute()
+        today = datetime.date.today()
+        User.update(end_date=today).where(User.id == user("locum").id).execute()
+        holders = agenda.agenda_holders()
+        expected = [(p.id, p.ref, p.display_name) for p in agenda.practitioners()]
+    assert [(h.id, h.ref, h.display_name) for h in holders] == expected
+    ids = {h.id for h in holders}
+    assert gone.id not in ids and ended.id not in ids and user("secretary").id not in ids
+    assert user("locum").id in ids  # her last day is today: she still holds it
+    assert len(holders) == 6  # four colleagues left, Dr Paul Soignant, Léa Remplaçante
