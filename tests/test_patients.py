@@ -161,6 +161,26 @@ def test_search_by_birth_name_and_birth_date(secretary_client, make_patient):
     assert "BERNARD" in page
 
 
+def test_a_search_typed_as_an_impossible_date_says_so(app, secretary_client, make_patient):
+    """« 31/02/1980 » is no day: the search says so, in the patients page and in the
+    booking's picker, instead of answering that no patient matches; nothing is read."""
+    make_patient(birth_name="Février", birth_date=datetime.date(1980, 2, 29))
+    message = "Le 31/02/1980 n&#39;existe pas : vérifiez le jour, le mois et l&#39;année."
+    response = secretary_client.post(
+        "/patients/recherche", data={"q": " 31/02/1980 "}, headers={"HX-Request": "true"}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in page and "Aucun patient ne correspond" not in page
+    picker = secretary_client.post(
+        "/agenda/patients/choisir", data={"q": "31/02/1980"}, headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert message in picker and "Aucun patient trouvé" not in picker
+    assert traces(app, action="patient.search") == []
+    found = secretary_client.post("/patients/recherche", data={"q": "29.02.1980"})
+    assert found.status_code == 200 and "FÉVRIER" in found.get_data(as_text=True)
+
+
 def test_search_shows_last_names_first_and_reads_only_the_first_page(app, make_patient, user):
     """Issue 20: the search's cost stays flat in the number of matches — each name key is
     read in index order and stops at the page size (no sort of every match)."""

@@ -10,7 +10,13 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from cabinet import settings
 from cabinet.forms import DateField, FrenchForm, choices, stripped
 from cabinet.patients import access_notes, care_team
-from cabinet.patients.identity import IDENTITY_STATUSES, OID_BY_KIND, clean_nir, nir_problem
+from cabinet.patients.identity import (
+    IDENTITY_STATUSES,
+    OID_BY_KIND,
+    birth_date_problem,
+    clean_nir,
+    nir_problem,
+)
 from cabinet.patients.models import SEXES
 
 FAMILY_SITUATIONS = [
@@ -139,6 +145,11 @@ class SearchForm(FrenchForm):
         "Rechercher un patient",
         validators=[Length(max=80, message="Recherche trop longue (80 caractères au plus).")],
     )
+
+    def validate_q(self, field):
+        problem = birth_date_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
 
 
 class ReferralForm(FrenchForm):

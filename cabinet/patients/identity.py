@@ -1,5 +1,6 @@
 """Pure rules on identity data: NIR control key (D2), search normalisation. No I/O."""
 
+import datetime
 import re
 import unicodedata
 
@@ -63,3 +64,27 @@ def search_key(*parts: str | None) -> str:
 def prefix_upper_bound(prefix: str) -> str:
     """The smallest string greater than every string starting with `prefix`."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+# A search typed as a birth date: jj/mm/aaaa, with slashes, dots or dashes.
+DATE_QUERY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+
+
+def birth_date_of_query(query: str) -> datetime.date | None:
+    """The day a search names when it is typed as a date, else None."""
+    match = DATE_QUERY.match(query.strip())
+    if not match:
+        return None
+    day, month, year = (int(part) for part in match.groups())
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def birth_date_problem(query: str) -> str | None:
+    """Why a search typed as a date names no day (« 31/02/1980 »), else None: it would
+    otherwise be searched as a name and answer that no patient matches."""
+    if DATE_QUERY.match(query.strip()) and birth_date_of_query(query) is None:
+        return f"Le {query.strip()} n'existe pas : vérifiez le jour, le mois et l'année."
+    return None

@@ -1,7 +1,6 @@
 """Rules on patients' administrative files: lookup, search, create, rectify — each traced."""
 
 import datetime
-import re
 from dataclasses import dataclass, fields
 
 from flask import abort
@@ -10,7 +9,7 @@ from cabinet.audit import services as audit_services
 from cabinet.audit import trace
 from cabinet.db import database, fetch_one, utcnow
 from cabinet.formatting import paris_midnight_utc
-from cabinet.patients.identity import prefix_upper_bound, search_key
+from cabinet.patients.identity import birth_date_of_query, prefix_upper_bound, search_key
 from cabinet.patients.models import Patient, PatientChange
 
 SEARCH_LIMIT = 20
@@ -37,7 +36,6 @@ TRACKED_FIELDS = {
     "profession": "Profession",
 }
 CONTACT_FIELDS = {"address", "postcode", "city", "phone", "email"}
-DATE_QUERY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 
 
 class PatientRestricted(Exception):
@@ -71,24 +69,13 @@ def open_patient(ref: str, actor) -> Patient:
     return patient
 
 
-def _by_birth_date(query: str):
-    match = DATE_QUERY.match(query.strip())
-    if not match:
-        return None
-    day, month, year = (int(part) for part in match.groups())
-    try:
-        return datetime.date(year, month, day)
-    except ValueError:
-        return None
-
-
 def search(query: str, actor, limit: int = SEARCH_LIMIT) -> list["ListedPatient"]:
     """Accent- and case-insensitive prefix search on names, or a birth date (jj/mm/aaaa).
 
     Each name key is an indexed range scan (`>= k AND < k+1`) stopping at `limit`: patients
     whose last name starts with the text come first, then birth names, then first names.
     """
-    birth_date = _by_birth_date(query)
+    birth_date = birth_date_of_query(query)
     key = search_key(query)
     if birth_date is not None:
         patients = _listed(
