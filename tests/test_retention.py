@@ -68,6 +68,35 @@ def test_dry_run_counts_files_archived_and_ended_in_the_same_run(app, ctx, make_
     assert (dry["archived"], dry["deleted"]) == (real["archived"], real["deleted"]) == (1, 1)
 
 
+def test_dry_run_counts_the_care_sheets_the_real_run_purges(app, ctx, make_patient, user):
+    """A file archived takes its care sheets with it: the simulation does not count them
+    among the purged copies, as the real run does not (R5: the report says what will be
+    done)."""
+    from cabinet.patients.models import Patient
+    from cabinet.records import services
+    from cabinet.records.models import Act, CareSheet
+
+    long_ago = datetime.datetime(2019, 3, 2, 10)
+    archived = old_patient(app, make_patient, user, when=long_ago)
+    kept = make_patient(treated_by="practitioner")
+    for patient in (archived, kept):
+        services.record_session(
+            user("practitioner"),
+            patient,
+            datetime.date.today(),
+            [(Act.get(Act.code == "AMK 8"), 1)],
+            paid_mode="cash",
+        )
+    CareSheet.update(created_at=datetime.datetime.now() - datetime.timedelta(days=91)).execute()
+    Patient.update(last_care_at=long_ago).where(Patient.id == archived.id).execute()
+    as_of = datetime.datetime.now().isoformat()
+    dry = run_job(app, as_of, dry_run=True)
+    real = run_job(app, as_of)
+    assert (real["archived"], real["care_sheets_purged"]) == (1, 1)
+    assert (dry["archived"], dry["care_sheets_purged"]) == (1, 1)
+    assert CareSheet.select().count() == 0
+
+
 def test_small_counts_are_suppressed(app, ctx, make_patient, user):
     from cabinet.retention.engine import statistics
 

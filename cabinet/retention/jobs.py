@@ -93,9 +93,9 @@ def run(now: datetime.datetime, dry_run: bool = False, actor=None) -> dict:
         if not dry_run:
             summary["recovered"] = engine.recover()
         with contextlib.nullcontext() if dry_run else engine.moving_files():
-            _archive_due(today, dry_run, summary, actor)
+            simulated = _archive_due(today, dry_run, summary, actor)
             _end_due(today, dry_run, summary, actor)
-        _purge(now, dry_run, summary)
+        _purge(now, dry_run, summary, simulated)
         outcome, error = "ok", ""
     except Exception as exc:  # the run is recorded, then the error goes up
         outcome, error = "error", type(exc).__name__
@@ -144,8 +144,11 @@ def _batch() -> int:
     return int(os.environ.get("CABINET_RETENTION_BATCH", BATCH))
 
 
-def _archive_due(today, dry_run, summary, actor):
+def _archive_due(today, dry_run, summary, actor) -> set[int]:
+    """Archive what is due; a dry run returns the files it would archive (their care sheets
+    would go with them, which the purge must not count again)."""
     rules = current_policy()
+    simulated: set[int] = set()
     chunk = _Chunk()
     due, delete_on = [], {}
     with _Moves(actor, summary) as moves:
@@ -173,6 +176,7 @@ def _archive_due(today, dry_run, summary, actor):
                     summary["suspended"] += 1
             if dry_run:
                 summary["archived"] += len(due)
+                simulated.update(patient.id for patient, _ in due)
                 due.clear()
             # Move full chunks as they fill; what is left waits for the next scan, or the end.
             while due and (len(due) >= chunk.size or not batch):
@@ -181,7 +185,7 @@ def _archive_due(today, dry_run, summary, actor):
                 moves.add(patients, {p.id: delete_on.pop(p.id) for p in patients}, moving[0][1])
                 chunk.took(moves.last_lock)
             if not batch:
-                return
+                return simulated
             last_id = batch[-1].id
 
 
@@ -319,13 +323,18 @@ def _end_due(today, dry_run, summary, actor):
         engine.vacuum_archive()
 
 
-def _purge(now, dry_run, summary):
+def _purge(now, dry_run, summary, archived_in_simulation=frozenset()):
     sheets_before = now - datetime.timedelta(days=settings.get("retention_care_sheet_days"))
     receipts_before = policy.add_years(now.date(), -settings.get("retention_receipt_years"))
     sheets = CareSheet.select().where(CareSheet.created_at < sheets_before)
     receipts = Receipt.select().where(Receipt.received_on < receipts_before)
     if dry_run:
-        summary["care_sheets_purged"] = sheets.count()
+        # A file archived takes its care sheets with it: the real run never purges those.
+        summary["care_sheets_purged"] = sum(
+            1
+            for (patient_id,) in sheets.select(CareSheet.patient).tuples()
+            if patient_id not in archived_in_simulation
+        )
         summary["receipts_purged"] = receipts.count()
         return
     summary["care_sheets_purged"] = _delete_in_batches(
