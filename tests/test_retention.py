@@ -68,25 +68,27 @@ def test_dry_run_counts_files_archived_and_ended_in_the_same_run(app, ctx, make_
     assert (dry["archived"], dry["deleted"]) == (real["archived"], real["deleted"]) == (1, 1)
 
 
+def _session_paid_in_cash(practitioner, patient):
+    """One AMK 8 session today: its care sheet (FSE copy) and its receipt."""
+    from cabinet.records import services
+    from cabinet.records.models import Act
+
+    acts = [(Act.get(Act.code == "AMK 8"), 1)]
+    services.record_session(practitioner, patient, datetime.date.today(), acts, paid_mode="cash")
+
+
 def test_dry_run_counts_the_care_sheets_the_real_run_purges(app, ctx, make_patient, user):
     """A file archived takes its care sheets with it: the simulation does not count them
     among the purged copies, as the real run does not (R5: the report says what will be
     done)."""
     from cabinet.patients.models import Patient
-    from cabinet.records import services
-    from cabinet.records.models import Act, CareSheet
+    from cabinet.records.models import CareSheet
 
     long_ago = datetime.datetime(2019, 3, 2, 10)
     archived = old_patient(app, make_patient, user, when=long_ago)
     kept = make_patient(treated_by="practitioner")
     for patient in (archived, kept):
-        services.record_session(
-            user("practitioner"),
-            patient,
-            datetime.date.today(),
-            [(Act.get(Act.code == "AMK 8"), 1)],
-            paid_mode="cash",
-        )
+        _session_paid_in_cash(user("practitioner"), patient)
     CareSheet.update(created_at=datetime.datetime.now() - datetime.timedelta(days=91)).execute()
     Patient.update(last_care_at=long_ago).where(Patient.id == archived.id).execute()
     as_of = datetime.datetime.now().isoformat()
@@ -106,17 +108,9 @@ def test_small_counts_are_suppressed(app, ctx, make_patient, user):
 
 
 def test_care_sheets_after_three_months_and_receipts_after_six_years(app, ctx, make_patient, user):
-    from cabinet.records import services
-    from cabinet.records.models import Act, CareSheet, Receipt
+    from cabinet.records.models import CareSheet, Receipt
 
-    patient = make_patient(treated_by="practitioner")
-    services.record_session(
-        user("practitioner"),
-        patient,
-        datetime.date.today(),
-        [(Act.get(Act.code == "AMK 8"), 1)],
-        paid_mode="cash",
-    )
+    _session_paid_in_cash(user("practitioner"), make_patient(treated_by="practitioner"))
     CareSheet.update(created_at=datetime.datetime.now() - datetime.timedelta(days=91)).execute()
     Receipt.update(received_on=datetime.date.today() - datetime.timedelta(days=6 * 366)).execute()
     summary = run_job(app, datetime.datetime.now().isoformat())
