@@ -51,8 +51,7 @@ def on_starting(server):
     host, _, port = server.cfg.bind[0].rpartition(":")
     os.environ["HOST"], os.environ["PORT"] = host.strip("[]"), port
     app = create_app()
-    db.database.close()
-    db.archive_database.close()
+    db.close_stores()
     if app.config["TLS"]:
         try:
             for line in tls.ensure(app.config["TLS_PATH"], app.config["HOSTNAME"]):

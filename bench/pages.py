@@ -236,12 +236,14 @@ def plain_copy(folder: Path) -> Path:
     from cabinet.db import raw_key
 
     key = keys.load(folder / "keys", "database")
-    connection = sqlcipher3.connect(str(folder / "cabinet.db"))
-    connection.execute(f'PRAGMA key = "{raw_key(key)}"')
-    connection.execute(f"ATTACH DATABASE '{target / 'cabinet.db'}' AS plain KEY ''")
-    connection.execute("SELECT sqlcipher_export('plain')")
-    connection.execute("DETACH DATABASE plain")
-    connection.close()
+    # The active base and its journal of readings (same key), each into a keyless file.
+    for name in ("cabinet.db", "lectures.db"):
+        connection = sqlcipher3.connect(str(folder / name))
+        connection.execute(f'PRAGMA key = "{raw_key(key)}"')
+        connection.execute(f"ATTACH DATABASE '{target / name}' AS plain KEY ''")
+        connection.execute("SELECT sqlcipher_export('plain')")
+        connection.execute("DETACH DATABASE plain")
+        connection.close()
     return target
 
 

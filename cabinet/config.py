@@ -120,6 +120,15 @@ def load(overrides: dict | None = None) -> dict:
         config.update(overrides)
     # Beside the instance it belongs to, also when a test moves the instance.
     config.setdefault("TLS_PATH", Path(config["INSTANCE_PATH"]) / "tls")
-    for key in ("INSTANCE_PATH", "DATABASE_PATH", "ARCHIVE_PATH", "KEYS_PATH", "TLS_PATH"):
+    # The journal of readings (issue 20): always beside the active database it belongs to.
+    config.setdefault("READINGS_PATH", Path(config["DATABASE_PATH"]).with_name("lectures.db"))
+    for key in (
+        "INSTANCE_PATH",
+        "DATABASE_PATH",
+        "ARCHIVE_PATH",
+        "READINGS_PATH",
+        "KEYS_PATH",
+        "TLS_PATH",
+    ):
         config[key] = Path(config[key])
     return config

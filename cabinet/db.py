@@ -75,6 +75,13 @@ database = CabinetDatabase(None)
 # The archive (R2): its own file, possibly on another disk, its own key. Its models are in
 # retention/archive.py; the handle is here so the stores open in one place.
 archive_database = CabinetDatabase(None)
+# The journal of readings (T1, issue 20): the traces of pages that only show data, in a file
+# of their own beside the active database, under the same key. A commit to the active file
+# empties the page cache of every other connection to it (SQLite), and SQLCipher decrypts
+# each page read again: with each page view committing its trace there, every request of the
+# other worker started cold. The traces written with a change stay in the change's
+# transaction, in the active file (audit/journals.py).
+readings_database = CabinetDatabase(None)
 
 
 class BaseModel(Model):
@@ -200,7 +207,65 @@ def open_stores(app: Flask, create: bool = False) -> None:
         keys.derive(database_key, b"flask session") if database_key else secrets.token_hex(32)
     )
     app.extensions["cabinet.audit_key"] = bytes.fromhex(audit_key) if audit_key else None
+    if exists or create:
+        _open_readings(app, database_key)
     _open_archive(app, found["archive"])
+
+
+def close_stores() -> None:
+    """Close this thread's connection to every store (before a fork, a restore, a wipe)."""
+    for store in (database, readings_database, archive_database):
+        store.close()
+
+
+READINGS_MARK = "readings_journal"  # the active base's record that the journal was created
+
+
+def _open_readings(app: Flask, database_key: str) -> None:
+    """Open the journal of readings, or create it — only when the active base has never had
+    one: a journal that went missing would take the traces of every reading with it."""
+    path = app.config["READINGS_PATH"]
+    exists = path.exists() and path.stat().st_size > 0
+    if not exists and readings_recorded():
+        raise StartupError(
+            f"Le journal des consultations {path} est introuvable ou vide, alors que la base "
+            "active en a un : les traces des consultations seraient perdues. Rien n'a été "
+            "modifié. Restaurez une sauvegarde (docs/operations.md)."
+        )
+    configure(readings_database, path, database_key)
+    readings_database.connect(reuse_if_open=True)  # connecting creates the encrypted file
+    check_readable(readings_database, "le journal des consultations")
+    from cabinet.audit.models import READINGS_MODELS  # the models need this module first
+
+    readings_database.create_tables(READINGS_MODELS, safe=True)
+    path.chmod(0o600)
+    record_readings()
+
+
+def readings_recorded() -> bool:
+    """Whether the active base records that its journal of readings was created."""
+    tables = database.execute_sql(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (READINGS_MARK,)
+    ).fetchone()[0]
+    if not tables:
+        return False
+    return bool(database.execute_sql(f'SELECT count(*) FROM "{READINGS_MARK}"').fetchone()[0])  # noqa: S608
+
+
+def record_readings() -> None:
+    """Record in the active base that it has a journal of readings (once, after the
+    migration that makes the table: an older base records it when migrated)."""
+    if readings_database.database is None or readings_recorded():
+        return
+    exists = database.execute_sql(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (READINGS_MARK,)
+    ).fetchone()[0]
+    if exists:
+        with database.atomic():
+            database.execute_sql(
+                f'INSERT INTO "{READINGS_MARK}" ("created_at") VALUES (?)',  # noqa: S608
+                (utcnow().isoformat(sep=" "),),
+            )
 
 
 def _open_archive(app: Flask, archive_key: str | None) -> None:
@@ -226,7 +291,10 @@ def migration_runner(db: SqlCipherDatabase = database) -> Runner:
 
 def migrate(db: SqlCipherDatabase = database, target: str | None = None) -> list[str]:
     """Apply pending migrations in order, each in its own transaction; return their names."""
-    return migration_runner(db).up(target=target)
+    applied = migration_runner(db).up(target=target)
+    if db is database:
+        record_readings()
+    return applied
 
 
 def pending_migrations(db: SqlCipherDatabase = database) -> list[str]:
@@ -258,6 +326,7 @@ def init_app(app: Flask) -> None:
     def _end(exc):
         if app.config["DATABASE_READY"]:
             abandon_transactions(database)
+            abandon_transactions(readings_database)
 
 
 def abandon_transactions(db: SqlCipherDatabase = database) -> None:

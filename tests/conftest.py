@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cabinet import create_app
-from cabinet.db import database
+from cabinet.db import close_stores, database
 from tests.soft_webauthn import SoftAuthenticator
 
 # Accounts of the test instance; passwords are generated at run time, never written down.
@@ -122,7 +122,7 @@ def instance(template_instance, tmp_path) -> Path:
 def app(instance):
     app = create_app(instance_config(instance))
     yield app
-    database.close()
+    close_stores()
 
 
 @pytest.fixture
@@ -268,14 +268,20 @@ def kinds(app):
 
 
 def traces(app, **filters):
-    """Trace rows (newest last) matching field=value filters."""
-    from cabinet.audit.models import Trace
+    """Trace rows of both journals (newest last) matching field=value filters; each row's
+    `journal` says which ("principal" or "consultations")."""
+    from cabinet.audit.journals import JOURNALS
 
+    found = []
     with app.app_context():
-        query = Trace.select().order_by(Trace.seq)
-        for name, value in filters.items():
-            query = query.where(getattr(Trace, name) == value)
-        return list(query)
+        for journal in JOURNALS:
+            query = journal.model.select().order_by(journal.model.seq)
+            for name, value in filters.items():
+                query = query.where(getattr(journal.model, name) == value)
+            for row in query:
+                row.journal = journal.name
+                found.append(row)
+    return sorted(found, key=lambda row: (row.at, row.journal, row.seq))
 
 
 @pytest.fixture

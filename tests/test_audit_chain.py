@@ -129,13 +129,18 @@ def test_verify_catches_entries_removed_at_the_end(app, runner, secretary_client
 
 
 def test_verify_catches_swapped_rows(app, runner, secretary_client, make_patient):
+    """The readings of a file are in the journal of readings: its chain is checked too."""
+    from cabinet.db import readings_database
+
     _traced_activity(secretary_client, make_patient)
     with app.app_context():
-        a, b = database.execute_sql(
+        a, b = readings_database.execute_sql(
             "SELECT seq FROM trace WHERE action = 'patient.view' ORDER BY seq LIMIT 2"
         ).fetchall()
-        database.execute_sql("UPDATE trace SET patient_ref = 'x' WHERE seq = ?", (a[0],))
-    assert _verify(runner).exit_code == 1
+        readings_database.execute_sql("UPDATE trace SET patient_ref = 'x' WHERE seq = ?", (a[0],))
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert f"journal des consultations : Entrée n° {a[0]} invalide" in result.output
 
 
 def test_prune_deletes_old_traces_and_verify_stays_green(

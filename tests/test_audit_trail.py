@@ -8,20 +8,12 @@ from tests.test_patients import VALID
 
 
 def _new_traces(app, since: int):
-    from cabinet.audit.models import Trace
-
-    with app.app_context():
-        return [
-            (t.action, t.patient_ref)
-            for t in Trace.select().where(Trace.seq > since).order_by(Trace.seq)
-        ]
+    """The traces of both journals written after the first `since` (in time order)."""
+    return [(t.action, t.patient_ref) for t in traces(app)[since:]]
 
 
 def _last_seq(app) -> int:
-    from cabinet.audit.models import Trace
-
-    with app.app_context():
-        return Trace.select(Trace.seq).order_by(Trace.seq.desc()).limit(1).scalar() or 0
+    return len(traces(app))
 
 
 @pytest.mark.parametrize("role", ["admin", "practitioner", "secretary"])
@@ -93,11 +85,10 @@ def test_access_report_lists_every_role_and_nothing_of_other_patients(
     assert "Secrétaire" in page and "Praticien" in page
     assert "Consultation de la fiche administrative" in page
     assert "Relevé des accès au dossier" in page
-    # The other patient's accesses do not appear: one line per access to this file only.
-    from cabinet.audit.models import Trace
-
-    with app.app_context():
-        count = Trace.select().where(Trace.patient_ref == mine.ref).count()
+    # The other patient's accesses do not appear: one line per access to this file only,
+    # from both journals (the readings' and the main one, where the report itself is).
+    count = len(traces(app, patient_ref=mine.ref))
+    assert {t.journal for t in traces(app, patient_ref=mine.ref)} == {"principal", "consultations"}
     assert page.count("<tr><td>") == count
     assert traces(app, action="patient.access_report")[-1].patient_ref == mine.ref
 
@@ -164,9 +155,10 @@ def test_export_is_csv_of_the_selection_and_is_traced(
     assert response.mimetype == "text/csv"
     body = response.get_data(as_text=True)
     lines = body.strip().splitlines()
-    assert lines[0].lstrip("\ufeff").startswith("seq;at;actor_id")
-    assert len(lines) == 1 + 2  # creation and view
+    assert lines[0].lstrip("\ufeff").startswith("journal;seq;at;actor_id")
+    assert len(lines) == 1 + 2  # view and creation, newest first: one from each journal
     assert all(patient.ref in line for line in lines[1:])
+    assert lines[1].startswith("consultations;") and lines[2].startswith("principal;")
     (export,) = traces(app, action="audit.export")
     assert export.patient_ref == patient.ref and export.detail == "un patient"
 

@@ -32,7 +32,12 @@ def test_backup_is_sealed_verified_traced_and_listed(with_archive, backup_dir, m
     summary = make_backup(app)
     assert summary["verified"] is True and summary["problems"] == []
     folder = backup_dir / summary["name"]
-    assert sorted(p.name for p in folder.iterdir()) == ["archive.db", "cabinet.db", "manifest.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "archive.db",
+        "cabinet.db",
+        "lectures.db",
+        "manifest.json",
+    ]
     with app.app_context():
         body = manifest.read_manifest(folder, manifest.backup_key())
         conn = snapshot.connect(
@@ -47,6 +52,9 @@ def test_backup_is_sealed_verified_traced_and_listed(with_archive, backup_dir, m
     assert active["tables"]["patient"] == live["patient"]
     assert active["sha256"] == manifest.sha256(folder / "cabinet.db")
     assert active["size"] == (folder / "cabinet.db").stat().st_size
+    # The journal of readings goes with it, under its own derived key, counted.
+    readings = next(f for f in body["files"] if f["name"] == "lectures.db")
+    assert readings["store"] == "readings" and "trace" in readings["tables"]
     [row] = listed(app)
     assert row["name"] == summary["name"] and row["verified_ok"] is True
     assert row["created_at"].endswith("Z") and row["verified_at"] and row["size"] > 0

@@ -74,13 +74,18 @@ def test_every_created_file_is_private(tmp_path):
         "cabinet.db",
         "cabinet.db-wal",
         "cabinet.db-shm",
+        "lectures.db",
         "keys/database.key",
         "keys/archive.key",
         "demo-accounts.txt",
         "scheduler.lock",
     } <= set(in_instance)
     backup_files = {n for n in in_instance if n.startswith("backups/cabinet-")}
-    assert {n.rsplit("/", 1)[1] for n in backup_files} >= {"cabinet.db", "manifest.json"}
+    assert {n.rsplit("/", 1)[1] for n in backup_files} >= {
+        "cabinet.db",
+        "lectures.db",
+        "manifest.json",
+    }
     for name, mode in in_instance.items():
         folder = (instance / name).is_dir()
         assert mode == (0o700 if folder else 0o600), (name, oct(mode))

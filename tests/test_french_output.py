@@ -159,7 +159,7 @@ def test_journal_names_things_in_french(app, practice, admin_client, htmx):
 def test_journal_csv_keeps_raw_values_for_auditors(app, practice, admin_client):
     body = admin_client.get("/journal/export.csv").get_data(as_text=True)
     assert body.lstrip("\ufeff").startswith(
-        "seq;at;actor_id;actor_name;role;action;label;patient_ref;target;detail;"
+        "journal;seq;at;actor_id;actor_name;role;action;label;patient_ref;target;detail;"
     )
     assert f"rights_request:{practice['request'].ref}" in body and "setting:" in body
     assert practice["patient"].ref in body and ISO_TIMESTAMP.search(body)

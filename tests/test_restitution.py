@@ -80,7 +80,8 @@ def test_a_csv_per_table_with_the_same_rows(exported, app):
             for table in tables:
                 if table not in document["tables"]:
                     continue
-                text = archive.read(f"csv/{table}.csv").decode("utf-8-sig")
+                schema = restitution.SCHEMAS.get(domain, "main")
+                text = archive.read(restitution.csv_name(schema, table)).decode("utf-8-sig")
                 rows = list(csv.reader(io.StringIO(text), delimiter=";"))
                 assert rows[0] == document["tables"][table]["columns"], table
                 assert len(rows) - 1 == len(document["tables"][table]["rows"]), table

@@ -304,3 +304,28 @@ def test_a_file_changed_while_it_moves_stays_active_and_moves_the_next_night(
     assert changed.ref in archived and changed.ref not in active
     (row,) = ArchivedFile.select().where(ArchivedFile.ref == changed.ref)
     assert "06 11 22 33 44" in engine.read(row)["patient"][0]["phone"]
+
+
+def test_a_file_opened_while_it_moves_stays_active(app, ctx, make_patient, user, monkeypatch):
+    """R2, T1: opening a file traces it in the journal of readings (lectures.db), not in the
+    active base; the move looks there too, and leaves the file where it is."""
+    from cabinet.audit import trace
+    from cabinet.retention import engine
+
+    opened = old_patient(app, make_patient, user, name="Ouvert")
+    quiet = old_patient(app, make_patient, user, name="Paisible")
+    secretary = user("secretary")
+    insert = engine._insert_pending
+
+    def insert_then_open(rows):  # between step A's copy and step B's delete
+        insert(rows)
+        trace(secretary, "patient.view", patient=opened.ref, target="patient")
+
+    monkeypatch.setattr(engine, "_insert_pending", insert_then_open)
+    summary = run_job(app, "2026-11-29")
+    assert (summary["archived"], summary["postponed"]) == (1, 1)
+    assert traces(app, action="patient.view", patient_ref=opened.ref)[-1].journal == (
+        "consultations"
+    )
+    active, archived = visible(app)
+    assert opened.ref in active and quiet.ref in archived

@@ -158,5 +158,43 @@ ACTIONS: dict[str, str] = {
 }
 
 
+# Pages that show data and change nothing: written alone, their trace goes to the journal of
+# readings (audit/journals.py). Prints and exports stay in the main journal with the rest:
+# they take data out of the software, and the rights and compliance pages look them up.
+READINGS = frozenset(
+    {
+        "patient.list",
+        "patient.search",
+        "patient.view",
+        "patient.import_preview",
+        "appointment.agenda_view",
+        "appointment.view",
+        "appointment.reminders",
+        "appointment.import_preview",
+        "mail.outbox_view",
+        "round.view",
+        "access_note.view",
+        "record.view",
+        "transmission.view",
+        "handover.view",
+        "caresheet.view",
+        "receipt.view",
+        "prescription.view",
+        "prescription.photo_view",
+        "prescription.renewals",
+        "prescription.renewal_calls",
+        "billing.prebill_view",
+        "retention.archive_view",
+        "retention.archive_search",
+        "retention.report",
+        "notice.register_view",
+        "audit.view",
+        "incident.view",
+        "review.view",
+        "compliance.report",
+    }
+)
+
+
 def label(action: str) -> str:
     return ACTIONS.get(action, action)

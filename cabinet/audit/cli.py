@@ -20,16 +20,23 @@ def verify_command():
     commands.require_ready()
     started = time.perf_counter()
     try:
-        count = verification.verify_all(current_app.extensions["cabinet.audit_key"])
+        counts = verification.verify_journals(current_app.extensions["cabinet.audit_key"])
     except verification.ChainBroken as broken:
         commands.fail(f"Journal altéré — {broken}")
     except DatabaseError as error:
         # The trace table itself is unreadable (dropped, malformed page): say so, once.
         commands.fail(f"Journal illisible — {type(error).__name__} : rien n'a été vérifié.")
+    count, readings = counts["principal"], counts["consultations"]
     # The compliance report shows the last verification (G2): it is itself a trace.
-    trace(None, "audit.verify", detail=f"{count} entrée(s) vérifiée(s)")
+    trace(
+        None,
+        "audit.verify",
+        detail=f"{count + readings} entrée(s) vérifiée(s), dont {readings} consultation(s)",
+    )
     click.echo(
-        f"Journal intègre : {count} entrée(s) vérifiée(s) en {time.perf_counter() - started:.1f} s."
+        f"Journal intègre : {count + readings} entrée(s) vérifiée(s) "
+        f"({count} au journal principal, {readings} au journal des consultations) "
+        f"en {time.perf_counter() - started:.1f} s."
     )
 
 

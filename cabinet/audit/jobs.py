@@ -1,4 +1,5 @@
-"""Trace retention (T6): delete traces older than the setting, keeping the chain verifiable.
+"""Trace retention (T6): delete traces older than the setting from both journals, keeping
+each chain verifiable.
 
 `run(now)` is a plain function: the `flask audit prune` command and the retention
 scheduler call it.
@@ -9,46 +10,19 @@ import datetime
 from peewee import fn
 
 from cabinet import settings
-from cabinet.audit.models import Trace, TraceCheckpoint
+from cabinet.audit import journals
 from cabinet.audit.services import trace
-from cabinet.db import database, retrying
+from cabinet.db import retrying
 
 BATCH = 5000
 
 
 def run(now: datetime.datetime) -> dict:
-    """Delete every trace older than `now - retention`, in batches; return a summary."""
+    """Delete every trace older than `now - retention` from both journals, in batches;
+    return a summary."""
     days = settings.get("trace_retention_days")
     cutoff = now - datetime.timedelta(days=days)
-    # Cut a prefix of the chain: everything before the first entry young enough to keep.
-    first_kept = Trace.select(fn.MIN(Trace.seq)).where(Trace.at >= cutoff).scalar()
-    last_to_prune = (
-        first_kept - 1 if first_kept is not None else Trace.select(fn.MAX(Trace.seq)).scalar()
-    )
-
-    def one_batch() -> int:
-        with database.atomic():
-            batch = list(
-                Trace.select(Trace.seq, Trace.seal)
-                .where(Trace.seq <= last_to_prune)
-                .order_by(Trace.seq)
-                .limit(BATCH)
-            )
-            if not batch:
-                return 0
-            last = batch[-1]
-            # The checkpoint and the deletion commit together: the chain is never left open.
-            TraceCheckpoint.create(
-                cutoff=cutoff,
-                last_pruned_seq=last.seq,
-                last_pruned_seal=last.seal,
-                pruned_count=len(batch),
-            )
-            return Trace.delete().where(Trace.seq <= last.seq).execute()
-
-    pruned = 0
-    while last_to_prune and (deleted := retrying(one_batch)):
-        pruned += deleted
+    pruned = sum(_prune(journal, cutoff) for journal in journals.JOURNALS)
     retrying(
         lambda: trace(
             None,
@@ -58,3 +32,37 @@ def run(now: datetime.datetime) -> dict:
         )
     )
     return {"cutoff": cutoff.isoformat(), "retention_days": days, "pruned": pruned}
+
+
+def _prune(journal, cutoff: datetime.datetime) -> int:
+    model, checkpoint = journal.model, journal.checkpoint
+    # Cut a prefix of the chain: everything before the first entry young enough to keep.
+    first_kept = model.select(fn.MIN(model.seq)).where(model.at >= cutoff).scalar()
+    last_to_prune = (
+        first_kept - 1 if first_kept is not None else model.select(fn.MAX(model.seq)).scalar()
+    )
+
+    def one_batch() -> int:
+        with journal.db.atomic():
+            batch = list(
+                model.select(model.seq, model.seal)
+                .where(model.seq <= last_to_prune)
+                .order_by(model.seq)
+                .limit(BATCH)
+            )
+            if not batch:
+                return 0
+            last = batch[-1]
+            # The checkpoint and the deletion commit together: the chain is never left open.
+            checkpoint.create(
+                cutoff=cutoff,
+                last_pruned_seq=last.seq,
+                last_pruned_seal=last.seal,
+                pruned_count=len(batch),
+            )
+            return model.delete().where(model.seq <= last.seq).execute()
+
+    pruned = 0
+    while last_to_prune and (deleted := retrying(one_batch)):
+        pruned += deleted
+    return pruned

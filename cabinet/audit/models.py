@@ -3,7 +3,7 @@
 from peewee import CharField, DateTimeField, IntegerField, TextField
 from playhouse.sqlite_ext import AutoIncrementField
 
-from cabinet.db import BaseModel, utcnow
+from cabinet.db import BaseModel, readings_database, utcnow
 
 
 class Trace(BaseModel):
@@ -44,3 +44,22 @@ class TraceCheckpoint(BaseModel):
 
     class Meta:
         table_name = "trace_checkpoint"
+
+
+# The journal of readings (lectures.db, issue 20): the same two tables in a file of their
+# own, with their own chain (audit/journals.py says which trace goes where).
+
+
+class ReadingTrace(Trace):
+    class Meta:
+        database = readings_database
+        table_name = "trace"
+
+
+class ReadingTraceCheckpoint(TraceCheckpoint):
+    class Meta:
+        database = readings_database
+        table_name = "trace_checkpoint"
+
+
+READINGS_MODELS = [ReadingTrace, ReadingTraceCheckpoint]

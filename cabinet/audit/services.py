@@ -1,15 +1,18 @@
 """Writing traces: `trace()` is the one API every domain calls (T1); reading them back."""
 
 import datetime
+import heapq
 import io
+import itertools
 
 from flask import current_app, has_request_context, request
 from peewee import fn
 
 from cabinet import csvsafe
+from cabinet.audit import journals
 from cabinet.audit.actions import ACTIONS, label
 from cabinet.audit.chain import FIELDS, GENESIS, seal
-from cabinet.audit.models import Trace, TraceCheckpoint
+from cabinet.audit.models import Trace
 from cabinet.db import database, insert_rows, utcnow
 
 SYSTEM_ACTOR = "système"
@@ -32,24 +35,31 @@ def _audit_key() -> bytes:
 
 
 def trace(actor, action: str, patient=None, target=None, detail=None, outcome: str = "ok") -> Trace:
-    """Write one sealed trace row inside the caller's transaction.
+    """Write one sealed trace row inside the caller's transaction, or alone.
 
     `patient` is a patient (or its ref), `target` names the item concerned
     ("patient", "appointment:<ref>"), `detail` a short neutral note: never
-    health content.
+    health content. A reading written alone goes to the journal of readings
+    (audit/journals.py); every other trace to the active base's journal.
     """
     if action not in ACTIONS:
         raise ValueError(f"Undeclared audit action {action!r}")
     fields = _fields(actor, action, patient, target, detail, outcome)
-    # IMMEDIATE when trace() opens the transaction itself (CLI, jobs); inside a request the
-    # transaction already holds the write lock, so reading the chain's head is race-free.
-    with database.atomic(lock_type="IMMEDIATE"):
-        seq, previous = _head()
+    journal = journals.for_action(action)
+    # IMMEDIATE when trace() opens the transaction itself (CLI, jobs, readings); inside a
+    # request's change the transaction already holds the write lock, so reading the chain's
+    # head is race-free.
+    with journal.db.atomic(lock_type="IMMEDIATE"):
+        seq, previous = _head(journal)
+        # Stamped under the lock: each journal's times follow its numbers (viewers merge the
+        # two journals by time, and turn periods into number ranges).
+        fields["at"] = utcnow()
         fields["seq"] = seq + 1
         fields["seal"] = seal(_audit_key(), fields, previous)
         # One insert: the seal is computed before, from the head read under the write lock.
-        insert_rows(Trace, [fields])
-    row = Trace(**fields)
+        insert_rows(journal.model, [fields])
+    row = journal.model(**fields)
+    row.journal = journal.name
     return row
 
 
@@ -71,21 +81,25 @@ def _fields(actor, action, patient, target, detail, outcome) -> dict:
     }
 
 
-def _head() -> tuple[int, str]:
+def _head(journal=journals.MAIN) -> tuple[int, str]:
     """(number, seal) of the chain's last entry — or of the last one ever given and pruned."""
     # Plain statements: this runs for every page view (issue 20, db.fetch_one).
-    head = database.execute_sql('SELECT "seq", "seal" FROM "trace" ORDER BY "seq" DESC LIMIT 1')
+    db = journal.db
+    head = db.execute_sql('SELECT "seq", "seal" FROM "trace" ORDER BY "seq" DESC LIMIT 1')
     head = head.fetchone()
-    counter = database.execute_sql(
-        "SELECT seq FROM sqlite_sequence WHERE name = 'trace'"
-    ).fetchone()
+    counter = db.execute_sql("SELECT seq FROM sqlite_sequence WHERE name = 'trace'").fetchone()
     seq = max(counter[0] if counter else 0, head[0] if head else 0)
-    return seq, head[1] if head else _anchor_seal()
+    return seq, head[1] if head else _anchor_seal(journal)
+
+
+def heads() -> tuple[int, ...]:
+    """The number of each journal's last entry (JOURNALS order): a mark to look back to."""
+    return tuple(_head(journal)[0] for journal in journals.JOURNALS)
 
 
 def trace_many(actor, action: str, entries: list[dict]) -> int:
-    """Several traces of one action (a job's batch), chained in order in one insert.
-    Each entry holds `patient`, and optionally `target`, `detail`, `outcome`."""
+    """Several traces of one action (a job's batch), chained in order in one insert, in the
+    main journal. Each entry holds `patient`, and optionally `target`, `detail`, `outcome`."""
     if not entries:
         return 0
     key = _audit_key()
@@ -109,9 +123,10 @@ def trace_many(actor, action: str, entries: list[dict]) -> int:
     return len(rows)
 
 
-def _anchor_seal() -> str:
+def _anchor_seal(journal=journals.MAIN) -> str:
     """The seal the first entry chains to: the last pruned entry's, or the genesis value."""
-    checkpoint = TraceCheckpoint.select().order_by(TraceCheckpoint.id.desc()).first()
+    model = journal.checkpoint
+    checkpoint = model.select().order_by(model.id.desc()).first()
     return checkpoint.last_pruned_seal if checkpoint else GENESIS
 
 
@@ -120,18 +135,19 @@ def _anchor_seal() -> str:
 PAGE_SIZE = 50
 
 
-def _seq_bounds(start: datetime.datetime | None, end: datetime.datetime | None):
-    """Turn a period into sequence bounds (traces are written in time order), so every
-    filtered query is one index range scan on (column, seq)."""
+def _seq_bounds(model, start: datetime.datetime | None, end: datetime.datetime | None):
+    """Turn a period into sequence bounds (a journal's traces are written in time order), so
+    every filtered query is one index range scan on (column, seq)."""
     low = high = None
     if start is not None:
-        low = Trace.select(fn.MIN(Trace.seq)).where(Trace.at >= start).scalar() or 10**18
+        low = model.select(fn.MIN(model.seq)).where(model.at >= start).scalar() or 10**18
     if end is not None:
-        high = Trace.select(fn.MAX(Trace.seq)).where(Trace.at < end).scalar() or 0
+        high = model.select(fn.MAX(model.seq)).where(model.at < end).scalar() or 0
     return low, high
 
 
-def search(
+def _search_one(
+    journal,
     start=None,
     end=None,
     actor_id=None,
@@ -139,60 +155,92 @@ def search(
     action=None,
     before_seq=None,
     limit=PAGE_SIZE,
+    oldest_first=False,
 ):
-    """Traces matching the filters, newest first; `before_seq` pages backwards."""
-    low, high = _seq_bounds(start, end)
-    query = Trace.select()
+    model = journal.model
+    low, high = _seq_bounds(model, start, end)
+    query = model.select()
     if low is not None:
-        query = query.where(Trace.seq >= low)
+        query = query.where(model.seq >= low)
     if high is not None:
-        query = query.where(Trace.seq <= high)
+        query = query.where(model.seq <= high)
     if before_seq is not None:
-        query = query.where(Trace.seq < before_seq)
+        query = query.where(model.seq < before_seq)
     if actor_id is not None:
-        query = query.where(Trace.actor_id == actor_id)
+        query = query.where(model.actor_id == actor_id)
     if patient_ref:
-        query = query.where(Trace.patient_ref == patient_ref)
+        query = query.where(model.patient_ref == patient_ref)
     if action:
-        query = query.where(Trace.action == action)
-    return query.order_by(Trace.seq.desc()).limit(limit)
+        query = query.where(model.action == action)
+    query = query.order_by(model.seq if oldest_first else model.seq.desc()).limit(limit)
+    for row in query.iterator():
+        row.journal = journal.name
+        yield row
 
 
-def journal(actor, filters: dict, before_seq: int | None) -> tuple[list[Trace], int | None]:
-    """One page of the journal viewer, newest first, and the seq the next page starts
-    before (None on the last page); the reading is traced."""
-    rows = list(search(**filters, before_seq=before_seq, limit=PAGE_SIZE + 1))
-    next_seq = None
+def _when(row):
+    return row.at, row.journal, row.seq
+
+
+def search(before=None, limit=PAGE_SIZE, oldest_first=False, **filters):
+    """Traces of both journals matching the filters, merged by time, newest first (or
+    oldest first); `before` holds, per journal, the number to page back from."""
+    parts = [
+        _search_one(
+            journal,
+            **filters,
+            before_seq=before[index] if before else None,
+            limit=limit,
+            oldest_first=oldest_first,
+        )
+        for index, journal in enumerate(journals.JOURNALS)
+    ]
+    merged = heapq.merge(*parts, key=_when, reverse=not oldest_first)
+    return merged if limit is None else itertools.islice(merged, limit)
+
+
+def journal(actor, filters: dict, before: tuple | None) -> tuple[list[Trace], tuple | None]:
+    """One page of the journal viewer, newest first, and where the next page starts (per
+    journal, the number to page back from; None on the last page); the reading is traced."""
+    rows = list(search(**filters, before=before, limit=PAGE_SIZE + 1))
+    following = None
     if len(rows) > PAGE_SIZE:
         rows = rows[:PAGE_SIZE]
-        next_seq = rows[-1].seq
+        following = tuple(
+            min(
+                (row.seq for row in rows if row.journal == journal.name),
+                default=before[index] if before else None,
+            )
+            for index, journal in enumerate(journals.JOURNALS)
+        )
     trace(actor, "audit.view", target="trace", detail=f"{len(rows)} trace(s) affichée(s)")
-    return rows, next_seq
+    return rows, following
 
 
 def export(actor, filters: dict, described: str):
     """The traces selected for the CSV export, which is traced first. The chosen patient
     goes in the trace's own column (the journal names them, the CSV keeps the ref); the
     export lists the traces selected, not its own."""
+    marks = heads()
     exported = trace(
         actor, "audit.export", patient=filters["patient_ref"], target="trace", detail=described
     )
-    return search(**filters, before_seq=exported.seq, limit=None)
+    # What was written up to the export, in each journal; not its own trace.
+    before = tuple(
+        exported.seq if journal is journals.MAIN else marks[index] + 1
+        for index, journal in enumerate(journals.JOURNALS)
+    )
+    return search(**filters, before=before, limit=None)
 
 
 def patient_accesses(patient_ref: str, start, end):
-    """Every trace naming this patient over the period, oldest first (T4)."""
-    low, high = _seq_bounds(start, end)
-    query = Trace.select().where(Trace.patient_ref == patient_ref)
-    if low is not None:
-        query = query.where(Trace.seq >= low)
-    if high is not None:
-        query = query.where(Trace.seq <= high)
-    return query.order_by(Trace.seq)
+    """Every trace naming this patient over the period, both journals, oldest first (T4)."""
+    return search(start=start, end=end, patient_ref=patient_ref, limit=None, oldest_first=True)
 
 
-# The stored fields as they are, with the action's French label beside its code.
-CSV_COLUMNS = [*FIELDS[:6], "label", *FIELDS[6:]]
+# The stored fields as they are, with the action's French label beside its code, and the
+# journal each entry belongs to (each journal numbers its entries from 1).
+CSV_COLUMNS = ["journal", *FIELDS[:6], "label", *FIELDS[6:]]
 
 
 def _csv_value(row, name: str):
@@ -212,6 +260,7 @@ def csv_lines(rows):
     for row in rows:
         writer.writerow(
             [
+                row.journal,
                 *(_csv_value(row, name) for name in FIELDS[:6]),
                 label(row.action),
                 *(_csv_value(row, name) for name in FIELDS[6:]),

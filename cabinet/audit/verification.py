@@ -1,7 +1,7 @@
 """`flask audit verify`: stream the whole chain through `chain.verify` (T2).
 
-`verify_all` reads the instance's database, or any other handle given to it (the copy
-inside a backup, checked by its restore test): every query is bound to that handle alone,
+`verify_all` reads one journal — the instance's database, or any other handle given to
+it: the journal of readings, the copy inside a backup checked by its restore test: every query is bound to that handle alone,
 so the models stay bound to the instance for every other thread.
 
 Columns are read as stored (`coerce(False)`: no peewee conversion): a value edited
@@ -18,9 +18,9 @@ from peewee import SQL, DatabaseError
 from cabinet.audit import fast_chain
 from cabinet.audit.chain import FIELDS, GENESIS, ChainBroken, verify
 from cabinet.audit.models import Trace, TraceCheckpoint
-from cabinet.db import CabinetDatabase, database
+from cabinet.db import CabinetDatabase, database, readings_database
 
-__all__ = ["ChainBroken", "verify_all"]
+__all__ = ["ChainBroken", "verify_all", "verify_journals"]
 
 
 def _timestamp(value):
@@ -120,3 +120,16 @@ def verify_all(key: bytes, db=database) -> int:
             f"Entrées n° {first_missing} à {highest} absentes : la fin du journal a été supprimée.",
         )
     return count
+
+
+def verify_journals(key: bytes) -> dict[str, int]:
+    """Both of the instance's journals (audit/journals.py): entries checked in each, or
+    ChainBroken naming the journal and its first broken entry."""
+    counts = {}
+    for name, db in (("principal", database), ("consultations", readings_database)):
+        try:
+            counts[name] = verify_all(key, db=db)
+        except ChainBroken as broken:
+            where = "journal principal" if name == "principal" else "journal des consultations"
+            raise ChainBroken(broken.seq, f"{where} : {broken}") from None
+    return counts

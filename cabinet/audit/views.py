@@ -7,7 +7,6 @@ from cabinet.audit import bp, services, targets
 from cabinet.audit.actions import label
 from cabinet.audit.forms import TraceFilterForm
 from cabinet.htmx import render
-from cabinet.urls import query_int
 
 
 def _accounts() -> dict:
@@ -47,11 +46,20 @@ def _context(form, rows, accounts, more_url=None) -> dict:
     }
 
 
-def _more_url(next_seq: int | None) -> str | None:
-    if next_seq is None:
+def _more_url(following: tuple | None) -> str | None:
+    if following is None:
         return None
     args = {k: v for k, v in request.args.items() if k != "avant"}
-    return url_for("audit.index", **args, avant=next_seq)
+    return url_for("audit.index", **args, avant="-".join(str(seq or 0) for seq in following))
+
+
+def _before(value: str | None) -> tuple | None:
+    """Where a page starts: per journal, the number to page back from ("120-4518"; 0 for
+    none yet). Anything else is the first page."""
+    parts = (value or "").split("-")
+    if len(parts) != 2 or not all(part.isdigit() and len(part) < 19 for part in parts):
+        return None
+    return tuple(int(part) or None for part in parts)
 
 
 @bp.route("/")
@@ -59,11 +67,11 @@ def index():
     """Search the traces by period, user, patient and action, newest first. Admin."""
     accounts = _accounts()
     form = _form(accounts)
-    rows, next_seq = [], None
+    rows, following = [], None
     if form.validate():
-        before = request.args.get("avant", type=query_int)
-        rows, next_seq = services.journal(current_user, form.filters(), before)
-    context = _context(form, rows, accounts, _more_url(next_seq))
+        before = _before(request.args.get("avant"))
+        rows, following = services.journal(current_user, form.filters(), before)
+    context = _context(form, rows, accounts, _more_url(following))
     return render("audit/index.html", "audit/_rows.html", **context)
 
 
@@ -79,7 +87,7 @@ def export():
     actor = accounts.get(filters["actor_id"], (None, None))[1]
     rows = services.export(current_user, filters, form.described(actor)[:200])
     response = current_app.response_class(
-        stream_with_context(services.csv_lines(rows.iterator())), mimetype="text/csv"
+        stream_with_context(services.csv_lines(rows)), mimetype="text/csv"
     )
     response.headers["Content-Disposition"] = 'attachment; filename="journal-cabinet.csv"'
     return response

@@ -1,8 +1,8 @@
 """Backups (X2): where they go, how one is written, listed and judged.
 
 A backup is one folder `cabinet-AAAAMMJJ-HHMMSS` in the destination, holding
-`cabinet.db` (the active database), `archive.db` (the archive, when there is one) and
-`manifest.json`: SQLCipher files under keys derived from the backup key, and a sealed
+`cabinet.db` (the active database), `lectures.db` (its journal of readings),
+`archive.db` (the archive, when there is one) and `manifest.json`: SQLCipher files under keys derived from the backup key, and a sealed
 manifest (`manifest.py`). No key is ever written into a backup.
 
 A backup is written in `.partielle-<name>`, fsynced, then renamed: a backup killed at any
@@ -42,7 +42,8 @@ from cabinet.retention.engine import crashpoint
 
 PARTIAL = ".partielle-"
 NAME = re.compile(r"^cabinet-(\d{8}-\d{6})(?:-\d+)?$")
-ACTIVE, ARCHIVE = "cabinet.db", "archive.db"
+ACTIVE, READINGS, ARCHIVE = "cabinet.db", "lectures.db", "archive.db"
+STORES = {ACTIVE: "active", READINGS: "readings", ARCHIVE: "archive"}
 GREEN_HOURS, RED_HOURS = 26, 50
 
 
@@ -207,6 +208,9 @@ def clear_partial(folder: Path) -> list[str]:
 def _sources(config) -> list[tuple[str, Path, str]]:
     found = keys.load_all(config["KEYS_PATH"])
     sources = [(ACTIVE, Path(config["DATABASE_PATH"]), found["database"])]
+    readings = Path(config["READINGS_PATH"])
+    if readings.exists() and readings.stat().st_size > 0:
+        sources.append((READINGS, readings, found["database"]))
     archive = Path(config["ARCHIVE_PATH"])
     if found["archive"] and archive.exists() and archive.stat().st_size > 0:
         sources.append((ARCHIVE, archive, found["archive"]))
@@ -228,7 +232,7 @@ def write(folder: Path, name: str, key: str) -> dict:
         files.append(
             {
                 "name": label,
-                "store": "active" if label == ACTIVE else "archive",
+                "store": STORES[label],
                 "size": path.stat().st_size,
                 "sha256": sha256(path),
                 "tables": snap[label]["tables"],

@@ -85,11 +85,17 @@ def problems(folder: Path, key: str, audit_key: bytes | None) -> list[str]:
         is_active = entry.get("store") == "active"
         schema = body.get("schema") if is_active else None
         trouble = snapshot.check(path, hex_key, entry.get("tables") or {}, schema)
-        if not trouble and is_active and audit_key is not None:
+        chained = entry.get("store") in ("active", "readings")
+        if not trouble and chained and audit_key is not None:
             trouble = chain_problems(path, hex_key, audit_key)
         found += trouble
-    if not any(entry.get("store") == "active" for entry in entries):
+    stores = {entry.get("store"): entry for entry in entries}
+    if "active" not in stores:
         found.append("La sauvegarde ne contient pas la base active.")
+    elif (stores["active"].get("tables") or {}).get("readings_journal") and (
+        "readings" not in stores
+    ):
+        found.append("La sauvegarde ne contient pas le journal des consultations (lectures.db).")
     return found
 
 

@@ -12,7 +12,8 @@ here and shown once by the command. Inside:
 - `documents/`: what prints without a browser: the register of processing and the
   maintenance log, as HTML pages any browser prints.
 
-Everything is read in one read transaction (the archive attached), so the export is one
+Everything is read in one read transaction (the archive and the journal of readings
+attached), so the export is one
 consistent moment while the practice keeps working. Secrets are never exported: password
 hashes, authenticators, recovery codes, sessions, challenges and login attempts.
 """
@@ -77,7 +78,8 @@ DOMAINS = {
     "reminders": ["outgoing_mail"],
     "retention": ["retention_run"],
     "archive": ["archived_file", "anonymous_stat"],
-    "audit": ["trace", "trace_checkpoint"],
+    "audit": ["trace", "trace_checkpoint", "readings_journal"],
+    "consultations": ["trace", "trace_checkpoint"],
     "compliance": ["backup_run", "backup_check", "maintenance_entry", "maintenance_note"],
     "governance": [
         "incident",
@@ -87,7 +89,8 @@ DOMAINS = {
         "measure_confirmation",
     ],
 }
-ARCHIVE_TABLES = {"archived_file", "anonymous_stat"}
+# The domains read from another file than the active base (attached under these names).
+SCHEMAS = {"archive": "archive", "consultations": "readings"}
 # Secrets and short-lived security state: of no use to the practice, a risk if they leaked.
 EXCLUDED_TABLES = {
     "user_session",
@@ -131,13 +134,16 @@ def _rows(conn, schema: str, table: str, columns: list[str]):
 
 
 def plan(conn) -> dict[str, list[tuple[str, str]]]:
-    """{domain: [(schema, table)]} for every exported table of both databases."""
-    present = {"main": set(snapshot.counts(conn, "main"))}
-    present["archive"] = set(snapshot.counts(conn, "archive")) if _has_archive(conn) else set()
+    """{domain: [(schema, table)]} for every exported table of every database."""
+    attached = {row[1] for row in conn.execute("PRAGMA database_list")}
+    present = {
+        schema: set(snapshot.counts(conn, schema)) if schema in attached else set()
+        for schema in ("main", *SCHEMAS.values())
+    }
     placed, result = set(), {}
     for domain, tables in DOMAINS.items():
         for table in tables:
-            schema = "archive" if table in ARCHIVE_TABLES else "main"
+            schema = SCHEMAS.get(domain, "main")
             if table in present[schema]:
                 result.setdefault(domain, []).append((schema, table))
                 placed.add((schema, table))
@@ -148,13 +154,14 @@ def plan(conn) -> dict[str, list[tuple[str, str]]]:
     return result
 
 
-def _has_archive(conn) -> bool:
-    return any(row[1] == "archive" for row in conn.execute("PRAGMA database_list"))
-
-
 def _open(config) -> object:
     found = keys.load_all(config["KEYS_PATH"])
     conn = snapshot.connect(Path(config["DATABASE_PATH"]), found["database"])
+    readings = Path(config["READINGS_PATH"])
+    if readings.exists() and readings.stat().st_size > 0:
+        conn.execute(
+            "ATTACH DATABASE ? AS readings KEY ?", (str(readings), raw_key(found["database"]))
+        )
     archive = Path(config["ARCHIVE_PATH"])
     if found["archive"] and archive.exists() and archive.stat().st_size > 0:
         conn.execute(
@@ -184,9 +191,14 @@ def _write_domain(archive, conn, domain: str, tables, generated_at: str) -> int:
     return count
 
 
+def csv_name(schema: str, table: str) -> str:
+    """The table's file in csv/: the journal of readings has the main journal's tables."""
+    return f"csv/consultations-{table}.csv" if schema == "readings" else f"csv/{table}.csv"
+
+
 def _write_csv(archive, conn, schema: str, table: str) -> None:
     columns = _columns(conn, schema, table)
-    with archive.open(f"csv/{table}.csv", "w") as out:
+    with archive.open(csv_name(schema, table), "w") as out:
         buffer = io.StringIO()
         writer = csvsafe.writer(buffer)
         buffer.write("\ufeff")

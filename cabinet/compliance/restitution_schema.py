@@ -35,8 +35,11 @@ DESCRIPTIONS = {
     "retention": "Exécutions de la tâche de conservation",
     "archive": "Archive (base distincte) : dossiers archivés (document JSON scellé de chaque "
     "dossier) et comptes anonymes",
-    "audit": "Journal des traces scellé (chaîne d'empreintes à clé) et points de départ après "
-    "purge",
+    "audit": "Journal des traces scellé (chaîne d'empreintes à clé), points de départ après "
+    "purge et date de création du journal des consultations",
+    "consultations": "Journal des consultations (base distincte, lectures.db) : traces des "
+    "pages consultées sans modification, chaîne scellée de son côté, et ses points de départ "
+    "après purge",
     "compliance": "Sauvegardes (exécutions, tests de restauration), main courante et ses notes",
     "governance": "Registre des violations et ses compléments, revues des habilitations, mesures confirmées par le cabinet",
     restitution.OTHER: "Tables qu'aucun domaine ne nomme encore (versions ultérieures)",

@@ -3,9 +3,10 @@ over the current instance (in place).
 
 Either way the backup first passes its restore test; then each database is decrypted with
 its backup key and written under the instance's own keys, into a temporary file checked
-like a restore test (rows, schema, audit chain) before it takes its place. In place, the
-replaced files are kept aside (`cabinet.db.avant-restauration-<date>`, readable with the
-same keys) and nothing may serve, schedule or back up meanwhile (`locks.instance_alone`).
+like a restore test (rows, schema, audit chains) before it takes its place. In place, the
+replaced files are kept aside (`cabinet.db.avant-restauration-<date>`, the same for
+`lectures.db` and `archive.db`, readable with the same keys) and nothing may serve,
+schedule or back up meanwhile (`locks.instance_alone`).
 Migrations newer than the backup are applied afterwards; the restore and those
 migrations are written in the restored instance's maintenance log.
 """
@@ -22,11 +23,11 @@ from cabinet import db, keys
 from cabinet.audit import trace
 from cabinet.compliance import backups, checks, locks, maintenance, snapshot
 from cabinet.compliance import manifest as manifests
-from cabinet.db import archive_database, database, retrying, utcnow
+from cabinet.db import database, retrying, utcnow
 from cabinet.formatting import local_datetime
 
 BackupError = manifests.BackupError
-PATHS = ("INSTANCE_PATH", "DATABASE_PATH", "ARCHIVE_PATH", "KEYS_PATH")
+PATHS = ("INSTANCE_PATH", "DATABASE_PATH", "READINGS_PATH", "ARCHIVE_PATH", "KEYS_PATH")
 
 
 def _known_migrations() -> set[str]:
@@ -63,14 +64,14 @@ def _build(path: Path, manifest: dict, found: dict, targets: dict[str, Path]) ->
     built = []
     for entry in manifest["files"]:
         final = targets[entry["store"]]
-        own_key = found["database"] if entry["store"] == "active" else found["archive"]
+        own_key = found["archive"] if entry["store"] == "archive" else found["database"]
         temporary = final.with_name(final.name + ".restauration")
         temporary.unlink(missing_ok=True)
         source_key = manifests.file_key(key, manifest["name"], entry["name"])
         snapshot.reencrypt(path / entry["name"], source_key, temporary, own_key)
         schema = manifest["schema"] if entry["store"] == "active" else None
         problems = snapshot.check(temporary, own_key, entry["tables"], schema)
-        if not problems and entry["store"] == "active":
+        if not problems and entry["store"] in ("active", "readings"):
             problems = checks.chain_problems(temporary, own_key, audit_key)
         if problems:
             temporary.unlink(missing_ok=True)
@@ -93,7 +94,11 @@ def restore_to(app: Flask, reference: str, target: Path, folder: Path | None = N
         raise BackupError("Clé de la base introuvable (keys/database.key ou CABINET_DB_KEY).")
     path = backups.find(reference, folder)
     manifest = _checked(path, found)
-    targets = {"active": target / "cabinet.db", "archive": target / "archive.db"}
+    targets = {
+        "active": target / "cabinet.db",
+        "readings": target / "lectures.db",
+        "archive": target / "archive.db",
+    }
     for temporary, final in _build(path, manifest, found, targets):
         os.rename(temporary, final)
     snapshot.fsync_dir(target)
@@ -111,12 +116,17 @@ def restore_in_place(app: Flask, reference: str, folder: Path | None = None) -> 
             raise BackupError("Clé de la base introuvable (keys/database.key ou CABINET_DB_KEY).")
         path = backups.find(reference, folder)
         manifest = _checked(path, found)
-        targets = {"active": Path(config["DATABASE_PATH"]), "archive": Path(config["ARCHIVE_PATH"])}
+        targets = {
+            "active": Path(config["DATABASE_PATH"]),
+            "readings": Path(config["READINGS_PATH"]),
+            "archive": Path(config["ARCHIVE_PATH"]),
+        }
         built = _build(path, manifest, found, targets)
         _close_stores(found, targets)
         stamp = f"{utcnow():%Y%m%d-%H%M%S}"
         aside = []
-        # The archive too when the backup has none: the instance returns to that moment.
+        # The archive (and the journal of readings) too when the backup has none: the
+        # instance returns to that moment.
         for final in targets.values():
             aside += _set_aside(final, stamp)
         for temporary, final in built:
@@ -137,9 +147,9 @@ def restore_in_place(app: Flask, reference: str, folder: Path | None = None) -> 
 
 def _close_stores(found: dict, targets: dict[str, Path]) -> None:
     """Fold each current WAL into its database, then close: the files set aside are whole."""
-    for store, handle in (("active", database), ("archive", archive_database)):
-        handle.close()
-        key = found["database"] if store == "active" else found["archive"]
+    db.close_stores()
+    for store in targets:
+        key = found["archive"] if store == "archive" else found["database"]
         if key is None or not targets[store].exists():
             continue
         try:
@@ -189,11 +199,11 @@ def _trace_restore(name: str, where: str) -> None:
 def instance_at(app: Flask, folder: Path) -> Iterator[None]:
     """Point the app's stores at another instance folder for the block, then back."""
     saved = {name: app.config[name] for name in PATHS}
-    database.close()
-    archive_database.close()
+    db.close_stores()
     app.config.update(
         INSTANCE_PATH=folder,
         DATABASE_PATH=folder / "cabinet.db",
+        READINGS_PATH=folder / "lectures.db",
         ARCHIVE_PATH=folder / "archive.db",
         KEYS_PATH=folder / "keys",
     )
@@ -201,7 +211,6 @@ def instance_at(app: Flask, folder: Path) -> Iterator[None]:
         db.open_stores(app)
         yield
     finally:
-        database.close()
-        archive_database.close()
+        db.close_stores()
         app.config.update(saved)
         db.open_stores(app)

@@ -22,7 +22,7 @@ from flask import Flask
 from cabinet import keys
 from cabinet.audit import trace
 from cabinet.compliance import backups, locks, maintenance
-from cabinet.db import archive_database, database, retrying, utcnow
+from cabinet.db import close_stores, database, retrying, utcnow
 from cabinet.formatting import local_datetime
 
 
@@ -92,8 +92,7 @@ def wipe(app: Flask, with_backups: bool = False) -> list[str]:
         ]
         if config["DATABASE_READY"]:
             _announce(with_backups)
-        database.close()
-        archive_database.close()
+        close_stores()
         report = [f"Effacement de l'instance {instance}, le {local_datetime(utcnow())}."]
         keys_dir = Path(config["KEYS_PATH"])
         for path in sorted(keys_dir.glob("*.key")) if keys_dir.is_dir() else []:

@@ -33,7 +33,7 @@ from peewee import OperationalError
 
 from cabinet.audit import trace
 from cabinet.audit.services import trace_many
-from cabinet.db import database, insert_rows, retrying, utcnow
+from cabinet.db import database, insert_rows, readings_database, retrying, utcnow
 from cabinet.patients.identity import search_key
 from cabinet.patients.models import Patient
 from cabinet.records.models import Act
@@ -162,12 +162,26 @@ def _truncate_wal(store) -> None:
         store.pragma("busy_timeout", usual)
 
 
-def trace_mark() -> int:
-    """The number of the journal's last entry: taken before files are scanned and read, so
-    that the move can tell which of them someone opened or changed since (`_delete_archived`)."""
-    head = database.execute_sql('SELECT "seq" FROM "trace" ORDER BY "seq" DESC LIMIT 1')
-    row = head.fetchone()
+def trace_mark() -> tuple[int, int]:
+    """The number of each journal's last entry (the active base's, the readings'): taken
+    before files are scanned and read, so that the move can tell which of them someone
+    opened or changed since (`_delete_archived`)."""
+    return tuple(_journal_head(store) for store in (database, readings_database))
+
+
+def _journal_head(store) -> int:
+    row = store.execute_sql('SELECT "seq" FROM "trace" ORDER BY "seq" DESC LIMIT 1').fetchone()
     return row[0] if row else 0
+
+
+def _touched_since(since: tuple[int, int]) -> set[str]:
+    """The files named by a trace written after the mark, in either journal."""
+    sql = 'SELECT DISTINCT "patient_ref" FROM "trace" WHERE "seq" > ?'
+    return {
+        ref
+        for store, mark in zip((database, readings_database), since, strict=True)
+        for (ref,) in store.execute_sql(sql, (mark,)).fetchall()
+    }
 
 
 def archive_copies(patients: list, delete_on: dict[int, datetime.date], key: bytes) -> list:
@@ -202,7 +216,7 @@ def archive_batch(
     delete_on: dict[int, datetime.date],
     actor=None,
     copies: list | None = None,
-    since: int | None = None,
+    since: tuple[int, int] | None = None,
 ) -> tuple[float, list]:
     """Archive these patients: the three steps for the whole batch. `copies` are their
     step A rows if already prepared (archive_copies); `since`, the journal's mark taken
@@ -233,18 +247,14 @@ def _insert_pending(rows: list[dict]) -> None:
         insert_rows(ArchivedFile, rows, replace=True)
 
 
-def _delete_archived(patients: list, delete_on: dict, actor, since: int) -> list[str]:
+def _delete_archived(patients: list, delete_on: dict, actor, since: tuple) -> list[str]:
     """Step B. A file opened or changed after the mark (every read and every change of a file
     writes a trace naming it, T1, in the transaction of the change) may differ from its copy,
     or no longer be due: it stays in the active base, and the next run looks at it again.
-    Read under the write lock, the journal tells it exactly: no change can commit meanwhile."""
+    Read under the write lock, the journals tell it exactly: no change can commit meanwhile
+    (a reading traced in its own journal just now was of the file as it is)."""
     with database.atomic():
-        touched = {
-            ref
-            for (ref,) in database.execute_sql(
-                'SELECT DISTINCT "patient_ref" FROM "trace" WHERE "seq" > ?', (since,)
-            ).fetchall()
-        }
+        touched = _touched_since(since)
         left = [p.ref for p in patients if p.ref in touched]
         moving = [p for p in patients if p.ref not in touched]
         Patient.delete().where(Patient.id.in_([p.id for p in moving])).execute()
