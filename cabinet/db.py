@@ -242,12 +242,19 @@ def _open_readings(app: Flask, database_key: str) -> None:
     record_readings()
 
 
+def _has_readings_mark() -> bool:
+    """Whether the active base has the table (migration 0020) that records the journal."""
+    return bool(
+        database.execute_sql(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+            (READINGS_MARK,),
+        ).fetchone()[0]
+    )
+
+
 def readings_recorded() -> bool:
     """Whether the active base records that its journal of readings was created."""
-    tables = database.execute_sql(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (READINGS_MARK,)
-    ).fetchone()[0]
-    if not tables:
+    if not _has_readings_mark():
         return False
     return bool(database.execute_sql(f'SELECT count(*) FROM "{READINGS_MARK}"').fetchone()[0])  # noqa: S608
 
@@ -255,17 +262,13 @@ def readings_recorded() -> bool:
 def record_readings() -> None:
     """Record in the active base that it has a journal of readings (once, after the
     migration that makes the table: an older base records it when migrated)."""
-    if readings_database.database is None or readings_recorded():
+    if readings_database.database is None or not _has_readings_mark() or readings_recorded():
         return
-    exists = database.execute_sql(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (READINGS_MARK,)
-    ).fetchone()[0]
-    if exists:
-        with database.atomic():
-            database.execute_sql(
-                f'INSERT INTO "{READINGS_MARK}" ("created_at") VALUES (?)',  # noqa: S608
-                (utcnow().isoformat(sep=" "),),
-            )
+    with database.atomic():
+        database.execute_sql(
+            f'INSERT INTO "{READINGS_MARK}" ("created_at") VALUES (?)',  # noqa: S608
+            (utcnow().isoformat(sep=" "),),
+        )
 
 
 def _open_archive(app: Flask, archive_key: str | None) -> None:

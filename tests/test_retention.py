@@ -266,6 +266,21 @@ def _cache_and_checkpoint(database) -> tuple[int, int]:
     )
 
 
+def _between_copy_and_delete(monkeypatch, meanwhile):
+    """Run `meanwhile()` between step A's copy and step B's delete of every move; return
+    the step as it was, to put back."""
+    from cabinet.retention import engine
+
+    insert = engine._insert_pending
+
+    def insert_then(rows):
+        insert(rows)
+        meanwhile()
+
+    monkeypatch.setattr(engine, "_insert_pending", insert_then)
+    return insert
+
+
 def test_a_file_changed_while_it_moves_stays_active_and_moves_the_next_night(
     app, ctx, make_patient, user, monkeypatch
 ):
@@ -281,13 +296,12 @@ def test_a_file_changed_while_it_moves_stays_active_and_moves_the_next_night(
     changed = old_patient(app, make_patient, user, name="Modifié")
     quiet = old_patient(app, make_patient, user, name="Tranquille")
     secretary = user("secretary")
-    insert = engine._insert_pending
-
-    def insert_then_edit(rows):  # between step A's copy and step B's delete
-        insert(rows)
-        update_patient(Patient.get_by_id(changed.id), {"phone": "06 11 22 33 44"}, secretary)
-
-    monkeypatch.setattr(engine, "_insert_pending", insert_then_edit)
+    insert = _between_copy_and_delete(
+        monkeypatch,
+        lambda: update_patient(
+            Patient.get_by_id(changed.id), {"phone": "06 11 22 33 44"}, secretary
+        ),
+    )
     summary = run_job(app, "2026-11-29")
     assert (summary["archived"], summary["postponed"]) == (1, 1)
     active, archived = visible(app)
@@ -310,18 +324,13 @@ def test_a_file_opened_while_it_moves_stays_active(app, ctx, make_patient, user,
     """R2, T1: opening a file traces it in the journal of readings (lectures.db), not in the
     active base; the move looks there too, and leaves the file where it is."""
     from cabinet.audit import trace
-    from cabinet.retention import engine
 
     opened = old_patient(app, make_patient, user, name="Ouvert")
     quiet = old_patient(app, make_patient, user, name="Paisible")
     secretary = user("secretary")
-    insert = engine._insert_pending
-
-    def insert_then_open(rows):  # between step A's copy and step B's delete
-        insert(rows)
-        trace(secretary, "patient.view", patient=opened.ref, target="patient")
-
-    monkeypatch.setattr(engine, "_insert_pending", insert_then_open)
+    _between_copy_and_delete(
+        monkeypatch, lambda: trace(secretary, "patient.view", patient=opened.ref, target="patient")
+    )
     summary = run_job(app, "2026-11-29")
     assert (summary["archived"], summary["postponed"]) == (1, 1)
     assert traces(app, action="patient.view", patient_ref=opened.ref)[-1].journal == (

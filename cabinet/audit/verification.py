@@ -1,8 +1,9 @@
 """`flask audit verify`: stream the whole chain through `chain.verify` (T2).
 
-`verify_all` reads one journal — the instance's database, or any other handle given to
-it: the journal of readings, the copy inside a backup checked by its restore test: every query is bound to that handle alone,
-so the models stay bound to the instance for every other thread.
+`verify_all` reads one journal: the instance's database, its journal of readings, or any
+other handle given to it (the copy inside a backup, checked by its restore test). Every
+query is bound to that handle alone, so the models stay bound to the instance for every
+other thread.
 
 Columns are read as stored (`coerce(False)`: no peewee conversion): a value edited
 outside the application (a timestamp that is not one, text in a number column, a blob)
@@ -15,10 +16,10 @@ import functools
 import sqlcipher3
 from peewee import SQL, DatabaseError
 
-from cabinet.audit import fast_chain
+from cabinet.audit import fast_chain, journals
 from cabinet.audit.chain import FIELDS, GENESIS, ChainBroken, verify
 from cabinet.audit.models import Trace, TraceCheckpoint
-from cabinet.db import CabinetDatabase, database, readings_database
+from cabinet.db import CabinetDatabase, database
 
 __all__ = ["ChainBroken", "verify_all", "verify_journals"]
 
@@ -126,10 +127,9 @@ def verify_journals(key: bytes) -> dict[str, int]:
     """Both of the instance's journals (audit/journals.py): entries checked in each, or
     ChainBroken naming the journal and its first broken entry."""
     counts = {}
-    for name, db in (("principal", database), ("consultations", readings_database)):
+    for journal in journals.JOURNALS:
         try:
-            counts[name] = verify_all(key, db=db)
+            counts[journal.name] = verify_all(key, db=journal.db)
         except ChainBroken as broken:
-            where = "journal principal" if name == "principal" else "journal des consultations"
-            raise ChainBroken(broken.seq, f"{where} : {broken}") from None
+            raise ChainBroken(broken.seq, f"{journal.label} : {broken}") from None
     return counts

@@ -32,8 +32,9 @@ from flask import current_app
 from peewee import OperationalError
 
 from cabinet.audit import trace
-from cabinet.audit.services import trace_many
-from cabinet.db import database, insert_rows, readings_database, retrying, utcnow
+from cabinet.audit.journals import JOURNALS
+from cabinet.audit.services import heads, trace_many
+from cabinet.db import database, insert_rows, retrying, utcnow
 from cabinet.patients.identity import search_key
 from cabinet.patients.models import Patient
 from cabinet.records.models import Act
@@ -162,25 +163,20 @@ def _truncate_wal(store) -> None:
         store.pragma("busy_timeout", usual)
 
 
-def trace_mark() -> tuple[int, int]:
-    """The number of each journal's last entry (the active base's, the readings'): taken
-    before files are scanned and read, so that the move can tell which of them someone
-    opened or changed since (`_delete_archived`)."""
-    return tuple(_journal_head(store) for store in (database, readings_database))
+def trace_mark() -> tuple[int, ...]:
+    """The number of each journal's last entry (audit/journals.py): taken before files are
+    scanned and read, so that the move can tell which of them someone opened or changed
+    since (`_delete_archived`)."""
+    return heads()
 
 
-def _journal_head(store) -> int:
-    row = store.execute_sql('SELECT "seq" FROM "trace" ORDER BY "seq" DESC LIMIT 1').fetchone()
-    return row[0] if row else 0
-
-
-def _touched_since(since: tuple[int, int]) -> set[str]:
+def _touched_since(since: tuple[int, ...]) -> set[str]:
     """The files named by a trace written after the mark, in either journal."""
     sql = 'SELECT DISTINCT "patient_ref" FROM "trace" WHERE "seq" > ?'
     return {
         ref
-        for store, mark in zip((database, readings_database), since, strict=True)
-        for (ref,) in store.execute_sql(sql, (mark,)).fetchall()
+        for journal, mark in zip(JOURNALS, since, strict=True)
+        for (ref,) in journal.db.execute_sql(sql, (mark,)).fetchall()
     }
 
 
@@ -216,7 +212,7 @@ def archive_batch(
     delete_on: dict[int, datetime.date],
     actor=None,
     copies: list | None = None,
-    since: tuple[int, int] | None = None,
+    since: tuple[int, ...] | None = None,
 ) -> tuple[float, list]:
     """Archive these patients: the three steps for the whole batch. `copies` are their
     step A rows if already prepared (archive_copies); `since`, the journal's mark taken
