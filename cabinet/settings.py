@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask import g, has_request_context
 from peewee import CharField, TextField
 
-from cabinet.db import BaseModel, fetch_one
+from cabinet.db import BaseModel, database
 
 
 class Setting(BaseModel):
@@ -240,8 +240,9 @@ def get(key: str):
     if read is not None and key in read:
         return read[key]
     declared = DECLARED[key]
-    row = fetch_one(Setting, '"key" = ?', key)
-    value = declared.default if row is None else _parse(declared, row.value)
+    # Its one column, no model instance: every signed-in page reads the idle delay.
+    row = database.execute_sql('SELECT "value" FROM "setting" WHERE "key" = ?', (key,)).fetchone()
+    value = declared.default if row is None else _parse(declared, row[0])
     if read is not None:
         read[key] = value
     return value

@@ -116,6 +116,28 @@ def test_an_absence_covers_whole_local_days(app, secretary_client, user):
     assert "Absence enregistrée." in _text(secretary_client.get(PAGE))
 
 
+def test_an_absence_shows_in_its_agenda_on_its_days_only(app, secretary_client, user):
+    doctor, locum = user("practitioner"), user("locum")
+    last = FUTURE + datetime.timedelta(days=1)
+    assert secretary_client.post(PAGE, data=_absence(doctor, FUTURE, last, kind="training"))
+    # The week of the first day: the column of each of the two days says it, no other.
+    week = _text(
+        secretary_client.get(f"/agenda/?jour={FUTURE}&vue=semaine&praticien={doctor.ref}")
+    )
+    columns = week.split('<section class="agenda-column')[1:]
+    marked = [i for i, column in enumerate(columns) if '<p class="absence">Formation' in column]
+    first = FUTURE.weekday()
+    assert marked == [d for d in (first, first + 1) if d < 7]
+    # The day view: in the absent practitioner's column, not in the colleague's.
+    day = _text(secretary_client.get(f"/agenda/?jour={FUTURE}"))
+    columns = day.split('<section class="agenda-column')[1:]
+    by_name = {c.split("<h2>")[1].split("</h2>")[0]: c for c in columns}
+    assert '<p class="absence">Formation' in by_name[doctor.display_name]
+    assert '<p class="absence">' not in by_name[locum.display_name]
+    following = _text(secretary_client.get(f"/agenda/?jour={last + datetime.timedelta(days=1)}"))
+    assert '<p class="absence">' not in following
+
+
 def test_an_overlapping_absence_is_refused_and_nothing_is_saved(app, secretary_client, user):
     doctor, locum = user("practitioner"), user("locum")
     last = FUTURE + datetime.timedelta(days=4)

@@ -95,6 +95,16 @@ def test_post_without_csrf_token_is_refused(csrf_app, make_patient):
         ).status_code
         == 200
     )
+    # Without JavaScript the search form posts its hidden token (the form itself no longer
+    # checks it: CSRFProtect does, for every POST).
+    field_token = re.search(
+        r'class="search".*?name="csrf_token" value="([^"]+)"', page, re.S
+    ).group(1)
+    assert client.post("/patients/recherche", data={"q": "a"}).status_code == 400
+    assert (
+        client.post("/patients/recherche", data={"q": "a", "csrf_token": field_token}).status_code
+        == 200
+    )
     assert client.post("/deconnexion").status_code == 400
 
 

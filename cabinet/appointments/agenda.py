@@ -182,6 +182,8 @@ class Cell:
     day: datetime.date  # Paris
     start_text: str  # "08:30", Paris
     end_text: str
+    hours: str  # "08:30–09:00"
+    look: str  # its classes: "status-booked place-home"
     what: str  # "Soins infirmiers · À domicile · Honoré"
     notes: tuple[str, ...] = ()  # from the domains above ("séance 7/10"), set by agenda_page
     free_after: bool = False  # the slot after it is free in its column (set per column)
@@ -221,6 +223,7 @@ def grid_between(
     # care: each time and each description is worked out once per page.
     moments: dict[str, tuple[datetime.datetime, datetime.date, str]] = {}
     whats: dict[tuple[str, str, str], str] = {}
+    looks: dict[tuple[str, str, str], str] = {}
 
     def moment(stored: str) -> tuple[datetime.datetime, datetime.date, str]:
         if stored not in moments:
@@ -236,6 +239,7 @@ def grid_between(
         kind = (type_name, location, status)
         if kind not in whats:
             whats[kind] = _what(*kind)
+            looks[kind] = f"status-{status} place-{location}"
         cells.append(
             Cell(
                 id=id_,
@@ -253,6 +257,8 @@ def grid_between(
                 day=day,
                 start_text=start_text,
                 end_text=end_text,
+                hours=f"{start_text}–{end_text}",
+                look=looks[kind],
                 what=whats[kind],
             )
         )
@@ -264,12 +270,13 @@ def _what(type_name: str, location: str, status: str) -> str:
     return what if status == "booked" else f"{what} · {STATUSES[status]}"
 
 
-def absences_between(practitioner_ids: list[int], start, end):
-    return Absence.select().where(
-        (Absence.practitioner.in_(practitioner_ids))
-        & (Absence.starts_at < end)
-        & (Absence.ends_at > start)
-    )
+def absences_between(practitioner_ids: list[int], start, end) -> list[Absence]:
+    """Absences of these practitioners overlapping [start, end): a plain statement, as the
+    grid's (every agenda page asks it, and most find none; peewee compiled the query each
+    time: a twentieth of the day view under load, issue 20)."""
+    marks = ", ".join("?" * len(practitioner_ids))
+    overlapping = f'"practitioner_id" IN ({marks}) AND "starts_at" < ? AND "ends_at" > ?'
+    return list(fetch_all(Absence, overlapping, *practitioner_ids, str(end), str(start)))
 
 
 @dataclass
@@ -346,25 +353,25 @@ def _columns(weekly: bool, shown, days, appointments, absences) -> list[Column]:
 
 
 def _shown(
-    everyone: list[AgendaHolder], actor, weekly: bool, chosen_ref: str
+    everyone: list[AgendaHolder], actor_id: int, weekly: bool, chosen_ref: str
 ) -> list[AgendaHolder]:
     """The chosen practitioner's column; a week without a choice is mine, or the first
     agenda's (the secretary holds none); a day without a choice shows everyone (in groups
     of AGENDAS_PER_PAGE: `_group`)."""
     chosen = [p for p in everyone if p.ref == chosen_ref]
     if weekly and not chosen:
-        chosen = [p for p in everyone if p.id == actor.id] or everyone[:1]
+        chosen = [p for p in everyone if p.id == actor_id] or everyone[:1]
     return chosen or everyone
 
 
 def _group(
-    shown: list[AgendaHolder], actor, asked: int | None
+    shown: list[AgendaHolder], actor_id: int, asked: int | None
 ) -> tuple[list[AgendaHolder], int, int]:
     """The agendas of group `asked` (1-based, kept within range), the group, how many
     groups; without one asked, the group holding my own agenda, else the first."""
     groups = max(1, -(-len(shown) // AGENDAS_PER_PAGE))
     if asked is None:
-        mine = next((i for i, p in enumerate(shown) if p.id == actor.id), 0)
+        mine = next((i for i, p in enumerate(shown) if p.id == actor_id), 0)
         asked = mine // AGENDAS_PER_PAGE + 1
     group = min(max(asked, 1), groups)
     first = (group - 1) * AGENDAS_PER_PAGE
@@ -387,14 +394,17 @@ def agenda_page(
     traced once."""
     weekly = view == "semaine"
     everyone = agenda_holders()
-    shown, group, groups = _group(_shown(everyone, actor, weekly, chosen_ref), actor, group)
+    # The account's number read once: through flask-login's proxy, each `actor.id` in the
+    # loops below went through werkzeug's LocalProxy (a hundredth of the page, issue 20).
+    actor_id = actor.id
+    shown, group, groups = _group(_shown(everyone, actor_id, weekly, chosen_ref), actor_id, group)
     first = schedule.week_start(day) if weekly else day
     days = [first + datetime.timedelta(days=i) for i in range(7 if weekly else 1)]
     start, _ = schedule.local_day_bounds(days[0])
     _, end = schedule.local_day_bounds(days[-1])
     ids = [p.id for p in shown]
     appointments = grid_between(ids, start, end) if ids else []
-    absences = list(absences_between(ids, start, end)) if ids else []
+    absences = absences_between(ids, start, end) if ids else []
     notes = annotations.for_user(actor, appointments)
     for cell in appointments:
         cell.notes = tuple(notes.get(cell.id, ()))

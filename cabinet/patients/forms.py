@@ -141,6 +141,12 @@ class PatientForm(FrenchForm):
 
 
 class SearchForm(FrenchForm):
+    # The search is posted at every keystroke: CSRFProtect already checks each POST's token
+    # (cabinet/__init__.py), and the form's own second check was a twentieth of the
+    # search's time (issue 20). Its templates write the token with `csrf_token()`.
+    class Meta:
+        csrf = False
+
     q = StringField(
         "Rechercher un patient",
         validators=[Length(max=80, message="Recherche trop longue (80 caractères au plus).")],
