@@ -1,7 +1,8 @@
 """What another worker's commit costs the next page: SQLite empties a connection's whole
 page cache when it sees that the file changed since its last read, and with SQLCipher every
-page read again is decrypted again. Two gunicorn workers each commit a trace on every page,
-so over HTTP each page starts on an empty cache (issue 20).
+page read again is decrypted again. When the two gunicorn workers committed each page's
+trace to the active base, every page over HTTP started on an empty cache; the traces of
+readings now go to their own file, lectures.db (issue 20, docs/audit.md).
 
 Usage: python -m bench.cache_invalidation [--patients N --appointments N --traces N]
 (the instance of bench/pages.py, seeded or reused). One signed-in client, one request at a
@@ -10,7 +11,11 @@ time, median of 200 after 20 warm-ups, for each page:
 - after a commit to the same file: a second connection commits one row to a scratch table
   of the instance's database before each request (what the other worker's trace does);
 - after a commit to another file: the same commit into a scratch file attached to the
-  second connection only (what a journal kept in its own file would do).
+  second connection only (what a journal kept in its own file would do);
+- after another worker's page view: a second signed-in client, in its own thread and with
+  its own connections, opens a patient page before each request — what the other gunicorn
+  worker really does. Since the journal of readings (lectures.db) its trace is committed
+  there, so this column should stay near "alone".
 The scratch table is dropped at the end; the scratch file is deleted.
 """
 
@@ -68,6 +73,33 @@ class OtherWorker:
         self.done.get()
 
 
+class OtherViewer:
+    """A second signed-in client, in its own thread (so its own connections), that opens a
+    patient page when asked: the other worker's page view, trace and all."""
+
+    def __init__(self, app, path: str):
+        self.asked: queue.Queue = queue.Queue()
+        self.done: queue.Queue = queue.Queue()
+        threading.Thread(target=self._run, args=(app, path), daemon=True).start()
+        self.done.get()
+
+    def _run(self, app, path):
+        client, _ = _client(app)
+        self.done.put(True)
+        while self.asked.get():
+            assert client.get(path).status_code == 200
+            self.done.put(True)
+        self.done.put(True)
+
+    def view(self):
+        self.asked.put(True)
+        self.done.get()
+
+    def stop(self):
+        self.asked.put(False)
+        self.done.get()
+
+
 def _median_ms(request, before=None, repeat: int = 200) -> float:
     samples = []
     for i in range(repeat + 20):
@@ -102,6 +134,10 @@ def measure(folder: Path, facts: dict) -> dict:
         for name, page in pages.items():
             results[name]["after_a_commit_to_another_file_ms"] = _median_ms(page, other_file.commit)
         other_file.stop()
+    viewer = OtherViewer(app, f"/patients/{ref}")
+    for name, page in pages.items():
+        results[name]["after_another_workers_page_view_ms"] = _median_ms(page, viewer.view)
+    viewer.stop()
     return results
 
 
@@ -109,11 +145,15 @@ def main() -> None:
     args = size_arguments().parse_args()
     folder, facts = prepare(args.patients, args.appointments, args.traces)
     results = measure(folder, facts)
-    print(f"{'page':<14}{'alone':>8}{'same file':>11}{'other file':>12}  (ms, median)")
+    print(
+        f"{'page':<14}{'alone':>8}{'same file':>11}{'other file':>12}{'other view':>12}"
+        "  (ms, median)"
+    )
     for name, row in results.items():
         print(
             f"{name:<14}{row['alone_ms']:>8}{row['after_a_commit_to_the_same_file_ms']:>11}"
             f"{row['after_a_commit_to_another_file_ms']:>12}"
+            f"{row['after_another_workers_page_view_ms']:>12}"
         )
     print(json.dumps(results, indent=2))
 

@@ -121,9 +121,7 @@ def test_an_absence_shows_in_its_agenda_on_its_days_only(app, secretary_client, 
     last = FUTURE + datetime.timedelta(days=1)
     assert secretary_client.post(PAGE, data=_absence(doctor, FUTURE, last, kind="training"))
     # The week of the first day: the column of each of the two days says it, no other.
-    week = _text(
-        secretary_client.get(f"/agenda/?jour={FUTURE}&vue=semaine&praticien={doctor.ref}")
-    )
+    week = _text(secretary_client.get(f"/agenda/?jour={FUTURE}&vue=semaine&praticien={doctor.ref}"))
     columns = week.split('<section class="agenda-column')[1:]
     marked = [i for i, column in enumerate(columns) if '<p class="absence">Formation' in column]
     first = FUTURE.weekday()
