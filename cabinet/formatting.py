@@ -1,10 +1,12 @@
 """Template helpers: French dates in Europe/Paris, permission checks for navigation."""
 
 import datetime
+import re
 from decimal import Decimal
 
 from flask import Flask, has_request_context, request, url_for
 from flask_login import current_user
+from werkzeug.routing import BuildError
 
 from cabinet import security, settings
 from cabinet.config import TIMEZONE
@@ -89,22 +91,46 @@ def init_app(app: Flask) -> None:
         return {"can": held.__contains__, "roles": security.ROLES, "idle_seconds": idle}
 
 
+# A ref (secrets.token_urlsafe) and the stand-in below use only characters werkzeug never
+# quotes, in a path or a query string: a link routed with the stand-in, then the stand-in
+# replaced by the ref, is the link werkzeug would have built for the ref.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+_STAND_IN = "0routedonce0"
+
+
 def _routed_once(app: Flask):
-    """`url_for` for templates: a link without arguments (the navigation, the forms'
-    actions: about twenty on every page) is routed once per process and script root, then
-    reused; werkzeug's URL building was a tenth of a page's time (issue 20). Links with
-    arguments, blueprint-relative ones and static files (fingerprinted by a url_defaults
-    hook) are built each time, as Flask does."""
-    routed: dict[tuple[str, str], str] = {}
+    """`url_for` for templates, routing each kind of link once per process and script root
+    (werkzeug's URL building was a tenth of a page's time; issue 20):
+    - a link without arguments (the navigation, the forms' actions: about twenty a page);
+    - a static file by its name (its fingerprint, added by a url_defaults hook, is read
+      once at start-up: static_files.py);
+    - a link with one ref as its only argument (a patient's, an appointment's: the patient
+      page holds about twenty) is routed once with a stand-in, which the ref replaces.
+    Anything else (several arguments, a number, another text, blueprint-relative links) is
+    built each time, as Flask does."""
+    routed: dict[tuple, str | None] = {}
+
+    def once(key: tuple, build) -> str | None:
+        if key not in routed:
+            try:
+                routed[key] = build()
+            except (BuildError, ValueError):
+                routed[key] = None  # not routable that way: built each time below
+        return routed[key]
 
     def url_for_in_template(endpoint: str, **values) -> str:
-        if values or endpoint.startswith(".") or endpoint == "static":
+        if endpoint.startswith(".") or not has_request_context() or len(values) > 1:
             return url_for(endpoint, **values)
-        if not has_request_context():
-            return url_for(endpoint)
-        key = (endpoint, request.script_root)
-        if key not in routed:
-            routed[key] = url_for(endpoint)
-        return routed[key]
+        root = request.script_root
+        if not values:
+            return once((endpoint, root), lambda: url_for(endpoint))
+        ((name, value),) = values.items()
+        if endpoint == "static" and name == "filename":
+            return once((endpoint, value, root), lambda: url_for(endpoint, filename=value))
+        if not name.startswith("_") and isinstance(value, str) and _TOKEN.fullmatch(value):
+            pattern = once((endpoint, name, root), lambda: url_for(endpoint, **{name: _STAND_IN}))
+            if pattern is not None and pattern.count(_STAND_IN) == 1:
+                return pattern.replace(_STAND_IN, value)
+        return url_for(endpoint, **values)
 
     return url_for_in_template

@@ -95,6 +95,36 @@ def test_navigation_links_routed_once_follow_the_script_root(app, secretary_clie
         )
 
 
+def test_links_routed_once_are_those_flask_builds(app):
+    """Issue 20: a static file's link and a link with one ref, routed once per process
+    (cabinet/formatting.py), are exactly what Flask's url_for builds, under a script root
+    too; a number, a text a URL must quote, or several arguments are built each time."""
+    from flask import render_template_string, url_for
+    from markupsafe import escape
+
+    links = [
+        ("static", {"filename": "css/app.css"}),
+        ("patients.show", {"patient_ref": "aB3_-x9"}),
+        ("patients.show", {"patient_ref": "Zz0"}),
+        ("appointments.new", {"patient": "aB3_-x9"}),
+        ("appointments.new", {"patient": "a b&c=d"}),  # quoted: built each time
+        ("appointments.new", {"praticien": "p1", "jour": "2026-12-03"}),
+        ("retention.run_report", {"run_id": 7}),
+        ("retention.run_report", {"run_id": "8"}),
+    ]
+    template = " ".join(
+        "{{ url_for(%r, **%r) }}" % (endpoint, values)  # noqa: UP031 - a Jinja call
+        for endpoint, values in links
+    )
+    for root in ("", "/cabinet"):
+        for _ in range(2):  # the second time from what the first routed
+            with app.test_request_context("/", environ_overrides={"SCRIPT_NAME": root}):
+                expected = " ".join(url_for(e, **v) for e, v in links)
+                assert render_template_string(template) == escape(expected)  # "&" as "&amp;"
+    assert "?v=" in expected and "/cabinet/patients/aB3_-x9" in expected
+    assert "patient=a+b%26c%3Dd" in expected
+
+
 def test_login_page_and_policy_page_say_actions_are_traced(anon_client):
     login_page = anon_client.get("/connexion").get_data(as_text=True)
     assert "enregistrées dans un journal" in login_page

@@ -34,6 +34,10 @@ def test_secretary_books_and_sees_the_appointment(app, secretary_client, user, m
     agenda = secretary_client.get(f"/agenda/?jour={FUTURE.isoformat()}").get_data(as_text=True)
     assert "RÉSERVÉ" in agenda and "10:00–10:30" in agenda
     assert len(traces(app, action="appointment.agenda_view")) == 1
+    # The free slot after it books in the same agenda, that day, at its end.
+    (free,) = re.findall(r'<a href="([^"]*)">Libre à 10:30 — réserver', agenda)
+    who = user("practitioner").ref
+    assert free == f"/agenda/rdv/nouveau?praticien={who}&amp;jour={FUTURE}&amp;heure=10:30"
 
 
 def test_booking_without_patient_or_on_a_taken_slot_changes_nothing(

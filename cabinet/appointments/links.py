@@ -28,4 +28,6 @@ class CellLinks:
             for cell in column.cells:
                 cell.href = self.show(cell.ref)
                 if cell.free_after:
-                    cell.free_href = self.new(praticien=who, jour=day, heure=cell.end_text)
+                    # What urlencode writes for "08:30" with ":" kept: the column's link
+                    # and the time, without encoding the column's part again per cell.
+                    cell.free_href = f"{column.book_href}&heure={cell.end_text}"
