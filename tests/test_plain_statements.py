@@ -67,3 +67,40 @@ def test_a_listed_patient_holds_the_files_own_values(app, make_patient, user):
         datetime.date(1961, 4, 9),
         "Albi",
     )
+
+
+def test_the_grid_tells_paris_times_across_both_dst_changes(app, user, make_patient, kinds):
+    """The grid's times and days are Paris's on the nights the clocks change (its offset is
+    looked up once per UTC hour): on 28 March 2027 at 01:00 UTC, 02:00 becomes 03:00; on 31
+    October 2027 at 01:00 UTC, 03:00 becomes 02:00 again."""
+    from tests.care import new_appointment
+
+    patient, doctor = make_patient(), user("practitioner")
+    nights = {  # UTC times stored -> the Paris day of the month and time the grid shows
+        datetime.date(2027, 3, 28): {
+            "00:30": (28, "01:30"),
+            "01:00": (28, "03:00"),
+            "01:30": (28, "03:30"),
+            "22:30": (29, "00:30"),
+        },
+        datetime.date(2027, 10, 31): {
+            "00:30": (31, "02:30"),
+            "00:59": (31, "02:59"),
+            "01:00": (31, "02:00"),
+            "01:30": (31, "02:30"),
+            "23:30": (1, "00:30"),
+        },
+    }
+    with app.test_request_context():
+        for day, times in nights.items():
+            for text in times:
+                utc = datetime.datetime.combine(day, datetime.time.fromisoformat(text))
+                new_appointment(patient, doctor, utc)
+        for day, times in nights.items():
+            start, _ = schedule.local_day_bounds(day - datetime.timedelta(days=1))
+            _, end = schedule.local_day_bounds(day + datetime.timedelta(days=1))
+            cells = agenda.grid_between([doctor.id], start, end)
+            assert [(c.day.day, c.start_text) for c in cells] == list(times.values())
+            assert [c.end_text for c in cells] == [
+                f"{schedule.to_local(c.ends_at):%H:%M}" for c in cells
+            ]

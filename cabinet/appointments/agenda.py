@@ -224,12 +224,19 @@ def grid_between(
     moments: dict[str, tuple[datetime.datetime, datetime.date, str]] = {}
     whats: dict[tuple[str, str, str], str] = {}
     looks: dict[tuple[str, str, str], str] = {}
+    # Paris's offset to UTC, looked up once per UTC hour ("2026-12-02 08"): it changes only
+    # on the hour (01:00 UTC on DST days), and a week's cells share a few dozen hours where
+    # each time of theirs is its own (the zone conversion was a twelfth of the week view).
+    offsets: dict[str, datetime.timedelta] = {}
 
     def moment(stored: str) -> tuple[datetime.datetime, datetime.date, str]:
         if stored not in moments:
             utc = datetime.datetime.fromisoformat(stored)
-            local = schedule.to_local(utc)
-            moments[stored] = (utc, local.date(), f"{local:%H:%M}")
+            hour = stored[:13]
+            if hour not in offsets:
+                offsets[hour] = schedule.to_local(utc).utcoffset()
+            local = utc + offsets[hour]
+            moments[stored] = (utc, local.date(), f"{local.hour:02d}:{local.minute:02d}")
         return moments[stored]
 
     for row in rows:
