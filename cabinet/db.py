@@ -109,20 +109,38 @@ def fetch_one(model, where: str, *params):
 
 def fetch_all(model, where: str, *params, order_by: str = "", limit: int | None = None):
     """The rows of `model` matching a fixed condition, in a fixed order (`'"changed_at"
-    DESC'`), as model instances: what `fetch_one` does, for the few rows of a patient
-    page's panels (its changes, payments, rights requests), read on every visit (issue 20).
-    Condition and order are constants of the code; values are always bound."""
-    sql = f'SELECT {_columns(model)} FROM "{model._meta.table_name}" WHERE {where}'  # noqa: S608
+    DESC'`), as a list of model instances: what `fetch_one` does, for the few rows of a
+    patient page's panels (its changes, payments, rights requests), read on every visit
+    (issue 20). Condition and order are constants of the code; values are always bound.
+
+    Each row becomes an instance as peewee's own cursor wrapper makes it (each column
+    through its field's `python_value`, then `model(__no_default__=1, **values)`, nothing
+    left dirty), from a reading prepared once per model: peewee's raw query worked out the
+    columns' fields and converters again on every statement (a patient page runs seven)."""
+    columns, readers = _reading(model)
+    sql = f'SELECT {columns} FROM "{model._meta.table_name}" WHERE {where}'  # noqa: S608
     if order_by:
         sql += f" ORDER BY {order_by}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    return model.raw(sql, *params)
+    found = []
+    for row in model._meta.database.execute_sql(sql, params).fetchall():
+        instance = model(
+            __no_default__=1,
+            **{name: read(value) for (name, read), value in zip(readers, row, strict=True)},
+        )
+        instance._dirty.clear()
+        found.append(instance)
+    return found
 
 
 @functools.cache
-def _columns(model) -> str:
-    return ", ".join(f'"{field.column_name}"' for field in model._meta.sorted_fields)
+def _reading(model) -> tuple[str, tuple]:
+    """The columns a plain statement selects for `model`, and each one's (field name,
+    conversion from the stored value)."""
+    fields = model._meta.sorted_fields
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    return columns, tuple((field.name, field.python_value) for field in fields)
 
 
 def insert_rows(model, rows: list[dict], replace: bool = False) -> None:

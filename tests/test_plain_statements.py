@@ -34,6 +34,21 @@ def test_fetch_all_reads_the_rows_peewee_reads_in_order_and_limited(app, make_pa
         )
     assert [(c.id, c.new_value) for c in got] == [(c.id, c.new_value) for c in wanted]
     assert [c.new_value for c in got] == ["Dijon", "Brest"]
+    # Every field as peewee reads it (its types: datetimes, dates, numbers), nothing dirty.
+    assert [c.__data__ for c in got] == [c.__data__ for c in wanted]
+    assert isinstance(got[0].changed_at, datetime.datetime) and not got[0].is_dirty()
+
+
+def test_fetch_one_reads_a_patient_as_peewee_does(app, make_patient):
+    from cabinet.db import fetch_one
+    from cabinet.patients.models import Patient
+
+    patient = make_patient(birth_date=datetime.date(1950, 2, 3))
+    with app.app_context():
+        mine, peewees = fetch_one(Patient, '"id" = ?', patient.id), Patient.get_by_id(patient.id)
+        assert fetch_one(Patient, '"id" = ?', -1) is None
+    assert mine.__data__ == peewees.__data__ and mine.birth_date == datetime.date(1950, 2, 3)
+    assert not mine.is_dirty()
 
 
 def test_the_grid_keeps_a_days_bounds_and_matches_the_appointments_query(
