@@ -34,23 +34,38 @@ from cabinet.db import database
 SCRATCH = "bench_cache_scratch"
 
 
-class OtherWorker:
-    """A second connection (its own thread: peewee keeps one connection per thread) that
-    commits one row when asked."""
+class _InItsOwnThread:
+    """Something done in a thread of its own (so with its own connections: peewee keeps one
+    per thread) each time it is asked, the caller waiting until it is done. `_run` signals
+    `done` once ready, then once per `asked` True, and a last time on False."""
 
-    def __init__(self, app, attached: Path | None):
-        self.app, self.attached = app, attached
+    def __init__(self, *args):
         self.asked: queue.Queue = queue.Queue()
         self.done: queue.Queue = queue.Queue()
-        threading.Thread(target=self._run, daemon=True).start()
+        threading.Thread(target=self._run, args=args, daemon=True).start()
         self.done.get()
 
-    def _run(self):
-        with self.app.app_context():
+    def _run(self, *args):
+        raise NotImplementedError
+
+    def ask(self):
+        self.asked.put(True)
+        self.done.get()
+
+    def stop(self):
+        self.asked.put(False)
+        self.done.get()
+
+
+class OtherWorker(_InItsOwnThread):
+    """A second connection that commits one row when asked."""
+
+    def _run(self, app, attached: Path | None):
+        with app.app_context():
             database.connect(reuse_if_open=True)
             table = SCRATCH
-            if self.attached:
-                database.execute_sql(f"ATTACH DATABASE '{self.attached}' AS scratch KEY ''")
+            if attached:
+                database.execute_sql(f"ATTACH DATABASE '{attached}' AS scratch KEY ''")
                 database.execute_sql("PRAGMA scratch.journal_mode=wal")
                 table = f"scratch.{SCRATCH}"
             database.execute_sql(f"CREATE TABLE IF NOT EXISTS {table} (x)")
@@ -59,45 +74,23 @@ class OtherWorker:
                 with database.atomic():
                     database.execute_sql(f"INSERT INTO {table} VALUES (1)")  # noqa: S608
                 self.done.put(True)
-            if not self.attached:
+            if not attached:
                 database.execute_sql(f"DROP TABLE {SCRATCH}")
             database.close()
             self.done.put(True)
 
-    def commit(self):
-        self.asked.put(True)
-        self.done.get()
 
-    def stop(self):
-        self.asked.put(False)
-        self.done.get()
+class OtherViewer(_InItsOwnThread):
+    """A second signed-in client that opens a page when asked: the other worker's page
+    view, trace and all."""
 
-
-class OtherViewer:
-    """A second signed-in client, in its own thread (so its own connections), that opens a
-    patient page when asked: the other worker's page view, trace and all."""
-
-    def __init__(self, app, path: str):
-        self.asked: queue.Queue = queue.Queue()
-        self.done: queue.Queue = queue.Queue()
-        threading.Thread(target=self._run, args=(app, path), daemon=True).start()
-        self.done.get()
-
-    def _run(self, app, path):
+    def _run(self, app, path: str):
         client, _ = _client(app)
         self.done.put(True)
         while self.asked.get():
             assert client.get(path).status_code == 200
             self.done.put(True)
         self.done.put(True)
-
-    def view(self):
-        self.asked.put(True)
-        self.done.get()
-
-    def stop(self):
-        self.asked.put(False)
-        self.done.get()
 
 
 def _median_ms(request, before=None, repeat: int = 200) -> float:
@@ -127,16 +120,16 @@ def measure(folder: Path, facts: dict) -> dict:
     results = {name: {"alone_ms": _median_ms(page)} for name, page in pages.items()}
     same_file = OtherWorker(app, None)
     for name, page in pages.items():
-        results[name]["after_a_commit_to_the_same_file_ms"] = _median_ms(page, same_file.commit)
+        results[name]["after_a_commit_to_the_same_file_ms"] = _median_ms(page, same_file.ask)
     same_file.stop()
     with tempfile.TemporaryDirectory() as scratch:
         other_file = OtherWorker(app, Path(scratch) / "scratch.db")
         for name, page in pages.items():
-            results[name]["after_a_commit_to_another_file_ms"] = _median_ms(page, other_file.commit)
+            results[name]["after_a_commit_to_another_file_ms"] = _median_ms(page, other_file.ask)
         other_file.stop()
     viewer = OtherViewer(app, f"/patients/{ref}")
     for name, page in pages.items():
-        results[name]["after_another_workers_page_view_ms"] = _median_ms(page, viewer.view)
+        results[name]["after_another_workers_page_view_ms"] = _median_ms(page, viewer.ask)
     viewer.stop()
     return results
 
