@@ -112,11 +112,14 @@ def _routed_once(app: Flask):
 
     def once(key: tuple, build) -> str | None:
         if key not in routed:
-            try:
-                routed[key] = build()
-            except (BuildError, ValueError):
-                routed[key] = None  # not routable that way: built each time below
+            routed[key] = build()
         return routed[key]
+
+    def pattern_of(endpoint: str, name: str) -> str | None:
+        try:
+            return url_for(endpoint, **{name: _STAND_IN})
+        except (BuildError, ValueError):
+            return None  # not routable with a stand-in (a number's rule): built each time
 
     def url_for_in_template(endpoint: str, **values) -> str:
         if endpoint.startswith(".") or not has_request_context() or len(values) > 1:
@@ -128,7 +131,7 @@ def _routed_once(app: Flask):
         if endpoint == "static" and name == "filename":
             return once((endpoint, value, root), lambda: url_for(endpoint, filename=value))
         if not name.startswith("_") and isinstance(value, str) and _TOKEN.fullmatch(value):
-            pattern = once((endpoint, name, root), lambda: url_for(endpoint, **{name: _STAND_IN}))
+            pattern = once((endpoint, name, root), lambda: pattern_of(endpoint, name))
             if pattern is not None and pattern.count(_STAND_IN) == 1:
                 return pattern.replace(_STAND_IN, value)
         return url_for(endpoint, **values)

@@ -123,6 +123,14 @@ def test_links_routed_once_are_those_flask_builds(app):
                 assert render_template_string(template) == escape(expected)  # "&" as "&amp;"
     assert "?v=" in expected and "/cabinet/patients/aB3_-x9" in expected
     assert "patient=a+b%26c%3Dd" in expected
+    # A link to no route still fails loudly, the second time as the first.
+    import pytest
+    from werkzeug.routing import BuildError
+
+    with app.test_request_context("/"):
+        for _ in range(2):
+            with pytest.raises(BuildError):
+                render_template_string("{{ url_for('no.such_page') }}")
 
 
 def test_login_page_and_policy_page_say_actions_are_traced(anon_client):
