@@ -38,6 +38,7 @@ from cabinet import (
     security,
     static_files,
     tablets,
+    templating,
     transmissions,
     uploads,
     urls,
@@ -66,6 +67,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         static_folder=str(config.ROOT / "static"),
         instance_path=str(settings["INSTANCE_PATH"]),
     )
+    app.jinja_environment = templating.Environment  # before anything renders (issue 20)
     # Before any blueprint adds its rules: an id SQLite cannot hold is a 404, not a 500.
     app.url_map.converters["int"] = urls.BoundedIntConverter
     app.config.update(settings)
