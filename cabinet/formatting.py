@@ -3,6 +3,7 @@
 import datetime
 import re
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from flask import Flask, has_request_context, request, url_for
 from flask_login import current_user
@@ -96,6 +97,8 @@ def init_app(app: Flask) -> None:
 # replaced by the ref, is the link werkzeug would have built for the ref.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 _STAND_IN = "0routedonce0"
+# What werkzeug leaves unquoted in a query string (werkzeug.urls._urlencode, 3.1).
+_QUERY_SAFE = "!$'()*,/:;?@"
 
 
 def _routed_once(app: Flask):
@@ -105,10 +108,20 @@ def _routed_once(app: Flask):
     - a static file by its name (its fingerprint, added by a url_defaults hook, is read
       once at start-up: static_files.py);
     - a link with one ref as its only argument (a patient's, an appointment's: the patient
-      page holds about twenty) is routed once with a stand-in, which the ref replaces.
-    Anything else (several arguments, a number, another text, blueprint-relative links) is
-    built each time, as Flask does."""
+      page holds about twenty) is routed once with a stand-in, which the ref replaces;
+    - a link to a page whose one rule has no path arguments nor defaults, given texts and
+      numbers (the agenda's days and views): its path routed once, its arguments written
+      as werkzeug writes a query string (`_QUERY_SAFE`), Nones left out.
+    Anything else (a number or another text in a path, a list, blueprint-relative links)
+    is built each time, as Flask does."""
     routed: dict[tuple, str | None] = {}
+    query_only: dict[str, bool] = {}
+
+    def takes_only_a_query(endpoint: str) -> bool:
+        if endpoint not in query_only:
+            rules = list(app.url_map.iter_rules(endpoint)) if endpoint in app.view_functions else []
+            query_only[endpoint] = len(rules) == 1 and not (rules[0].arguments or rules[0].defaults)
+        return query_only[endpoint]
 
     def once(key: tuple, build) -> str | None:
         if key not in routed:
@@ -122,11 +135,13 @@ def _routed_once(app: Flask):
             return None  # not routable with a stand-in (a number's rule): built each time
 
     def url_for_in_template(endpoint: str, **values) -> str:
-        if endpoint.startswith(".") or not has_request_context() or len(values) > 1:
+        if endpoint.startswith(".") or not has_request_context():
             return url_for(endpoint, **values)
         root = request.script_root
         if not values:
             return once((endpoint, root), lambda: url_for(endpoint))
+        if len(values) > 1:
+            return query_link(endpoint, root, values)
         ((name, value),) = values.items()
         if endpoint == "static" and name == "filename":
             return once((endpoint, value, root), lambda: url_for(endpoint, filename=value))
@@ -134,6 +149,18 @@ def _routed_once(app: Flask):
             pattern = once((endpoint, name, root), lambda: pattern_of(endpoint, name))
             if pattern is not None and pattern.count(_STAND_IN) == 1:
                 return pattern.replace(_STAND_IN, value)
-        return url_for(endpoint, **values)
+        return query_link(endpoint, root, values)
+
+    def query_link(endpoint: str, root: str, values: dict) -> str:
+        if (
+            endpoint == "static"
+            or not takes_only_a_query(endpoint)
+            or any(name.startswith("_") for name in values)
+            or any(value is not None and type(value) not in (str, int) for value in values.values())
+        ):
+            return url_for(endpoint, **values)
+        path = once((endpoint, root), lambda: url_for(endpoint))
+        query = [(name, value) for name, value in values.items() if value is not None]
+        return f"{path}?{urlencode(query, safe=_QUERY_SAFE)}" if query else path
 
     return url_for_in_template

@@ -96,9 +96,10 @@ def test_navigation_links_routed_once_follow_the_script_root(app, secretary_clie
 
 
 def test_links_routed_once_are_those_flask_builds(app):
-    """Issue 20: a static file's link and a link with one ref, routed once per process
-    (cabinet/formatting.py), are exactly what Flask's url_for builds, under a script root
-    too; a number, a text a URL must quote, or several arguments are built each time."""
+    """Issue 20: a static file's link, a link with one ref and a page's link with only a
+    query, routed once per process (cabinet/formatting.py), are exactly what Flask's url_for
+    builds, under a script root too; a number or a text a path must quote, a list, or
+    Flask's own arguments are built each time."""
     from flask import render_template_string, url_for
     from markupsafe import escape
 
@@ -111,6 +112,14 @@ def test_links_routed_once_are_those_flask_builds(app):
         ("appointments.new", {"praticien": "p1", "jour": "2026-12-03"}),
         ("retention.run_report", {"run_id": 7}),
         ("retention.run_report", {"run_id": "8"}),
+        # A page without path arguments: its path routed once, its query written each time.
+        ("appointments.index", {"jour": "2026-12-03", "vue": "semaine", "praticien": None}),
+        ("appointments.index", {"praticien": "p1", "groupe": 2, "vue": "jour"}),
+        ("appointments.index", {"jour": None, "groupe": None}),
+        ("appointments.new", {"patient": "é à/ç:?@!$'()*,;+", "heure": "08:30", "n": 0}),
+        ("appointments.new", {"praticien": ["p1", "p2"], "jour": "2026-12-03"}),  # a list
+        ("appointments.new", {"jour": "2026-12-03", "_anchor": "haut"}),
+        ("patients.show", {"patient_ref": "aB3", "onglet": "soins"}),  # a path argument
     ]
     template = " ".join(
         "{{ url_for(%r, **%r) }}" % (endpoint, values)  # noqa: UP031 - a Jinja call
@@ -123,6 +132,8 @@ def test_links_routed_once_are_those_flask_builds(app):
                 assert render_template_string(template) == escape(expected)  # "&" as "&amp;"
     assert "?v=" in expected and "/cabinet/patients/aB3_-x9" in expected
     assert "patient=a+b%26c%3Dd" in expected
+    assert "/cabinet/agenda/?jour=2026-12-03&vue=semaine " in expected
+    assert "/cabinet/agenda/ " in expected and "praticien=p1&praticien=p2" in expected
     # A link to no route still fails loudly, the second time as the first.
     import pytest
     from werkzeug.routing import BuildError

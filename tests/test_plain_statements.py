@@ -5,6 +5,7 @@ day kept (an appointment at the first instant is in, one at the next day's first
 import datetime
 
 from cabinet.appointments import agenda, schedule, services
+from cabinet.db import database
 from tests.appointment_helpers import FUTURE, booking
 
 
@@ -66,6 +67,31 @@ def test_the_grid_keeps_a_days_bounds_and_matches_the_appointments_query(
     assert [c.start_text for c in cells] == ["00:00", "23:00"]
     assert [(c.ref, c.starts_at) for c in cells] == [(a.ref, a.starts_at) for a in expected]
     assert all(c.who == "BORNES " + patient.first_names.split(" ")[0] for c in cells)
+
+
+def test_the_grid_reads_agenda_by_agenda_in_time_order_without_sorting(
+    app, user, make_patient, kinds
+):
+    """Two agendas whose appointments interleave in time: the cells come agenda by agenda
+    (the index's order), each in time order, and SQLite sorts nothing to give them."""
+    patient, first, second = make_patient(), user("practitioner"), user("locum")
+    with app.test_request_context():
+        secretary = user("secretary")
+        for doctor, hours in ((second, (11, 8)), (first, (10, 9))):
+            for hour in hours:
+                services.book(booking(doctor, patient, kinds["Séance"], FUTURE, hour), secretary)
+        start, end = schedule.local_day_bounds(FUTURE)
+        ids = sorted([first.id, second.id])
+        cells = agenda.grid_between(ids, start, end)
+        marks = ", ".join("?" * len(ids))
+        plan = database.execute_sql(
+            "EXPLAIN QUERY PLAN " + agenda._GRID.format(marks=marks), (*ids, str(start), str(end))
+        ).fetchall()
+    by_agenda = {first.id: ["09:00", "10:00"], second.id: ["08:00", "11:00"]}
+    assert [(c.practitioner_id, c.start_text) for c in cells] == [
+        (doctor_id, time) for doctor_id in ids for time in by_agenda[doctor_id]
+    ]
+    assert not any("TEMP B-TREE" in row[3] for row in plan), plan
 
 
 def test_a_listed_patient_holds_the_files_own_values(app, make_patient, user):
