@@ -83,13 +83,17 @@ def _fields(actor, action, patient, target, detail, outcome) -> dict:
 
 def _head(journal=journals.MAIN) -> tuple[int, str]:
     """(number, seal) of the chain's last entry — or of the last one ever given and pruned."""
-    # Plain statements: this runs for every page view (issue 20, db.fetch_one).
-    db = journal.db
-    head = db.execute_sql('SELECT "seq", "seal" FROM "trace" ORDER BY "seq" DESC LIMIT 1')
-    head = head.fetchone()
-    counter = db.execute_sql("SELECT seq FROM sqlite_sequence WHERE name = 'trace'").fetchone()
-    seq = max(counter[0] if counter else 0, head[0] if head else 0)
-    return seq, head[1] if head else _anchor_seal(journal)
+    # One plain statement: this runs for every page view (issue 20). The last number
+    # given (sqlite_sequence) may be past the last row kept, once pruned.
+    given, last, seal = journal.db.execute_sql(_HEAD).fetchone()
+    return max(given or 0, last or 0), seal if last is not None else _anchor_seal(journal)
+
+
+_HEAD = """
+    SELECT (SELECT "seq" FROM sqlite_sequence WHERE "name" = 'trace'),
+           (SELECT "seq" FROM "trace" ORDER BY "seq" DESC LIMIT 1),
+           (SELECT "seal" FROM "trace" ORDER BY "seq" DESC LIMIT 1)
+"""
 
 
 def heads() -> tuple[int, ...]:
