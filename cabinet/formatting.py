@@ -24,7 +24,8 @@ def local_datetime(value: datetime.datetime | str | None) -> str:
         value = datetime.datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=datetime.UTC)
-    return value.astimezone(TIMEZONE).strftime("%d/%m/%Y à %H:%M")
+    local = value.astimezone(TIMEZONE)
+    return f"{french_date(local)} à {local.hour:02d}:{local.minute:02d}"
 
 
 def paris_to_utc(day: datetime.date, at: datetime.time) -> datetime.datetime:
@@ -57,7 +58,9 @@ def french_date(value: datetime.date | str | None) -> str:
         return ""
     if isinstance(value, str):
         value = datetime.date.fromisoformat(value[:10])
-    return value.strftime("%d/%m/%Y")
+    # What strftime("%d/%m/%Y") writes, at half its cost: a list of twenty patients
+    # writes twenty birth dates (issue 20).
+    return f"{value.day:02d}/{value.month:02d}/{value.year}"
 
 
 def age(birth_date: datetime.date, today: datetime.date | None = None) -> int:

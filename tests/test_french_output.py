@@ -199,3 +199,21 @@ def test_every_traced_target_kind_has_a_french_label():
         "simulation au 2026-11-29 : archived 2, deleted 0, care_sheets_purged 1, receipts_purged 0"
     )
     assert targets.detail("system.retention_run", legacy).startswith("Simulation au 29/11/2026 : 2")
+
+
+def test_dates_and_times_are_written_as_strftime_writes_them():
+    """french_date and local_datetime write their digits themselves (issue 20): the same
+    text as strftime, every day of two years and across both DST changes in Paris."""
+    from cabinet.config import TIMEZONE
+    from cabinet.formatting import french_date, local_datetime
+
+    day = datetime.date(2027, 1, 1)
+    while day.year < 2029:
+        assert french_date(day) == day.strftime("%d/%m/%Y")
+        for hour in (0, 1, 2, 23):
+            utc = datetime.datetime.combine(day, datetime.time(hour, 7))
+            paris = utc.replace(tzinfo=datetime.UTC).astimezone(TIMEZONE)
+            assert local_datetime(utc) == paris.strftime("%d/%m/%Y à %H:%M")
+        day += datetime.timedelta(days=1)
+    assert french_date(datetime.date(1901, 2, 3)) == "03/02/1901"
+    assert local_datetime("2027-03-28T01:30:00Z") == "28/03/2027 à 03:30"
