@@ -5,27 +5,34 @@ import datetime
 import time
 from pathlib import Path
 
-from cabinet.db import database
-
 INSTANCES = Path(__file__).resolve().parent / "instances"
 
 
-def bulk_traces(app, total: int) -> float:
-    """Sealed traces written in bulk up to `total` entries (the chain stays verifiable);
-    returns the seconds it took."""
+def bulk_traces(app, total: int, journal=None) -> float:
+    """Sealed traces written in bulk up to `total` entries in a journal (the active base's
+    by default; the chain stays verifiable); returns the seconds it took. Their times follow
+    the journal's last one (or 1 January 2026), three seconds apart or closer, and stay in
+    the past: a journal's times follow its numbers (its viewers turn periods into number
+    ranges)."""
+    from cabinet.audit import journals
     from cabinet.audit.chain import GENESIS, seal
-    from cabinet.audit.models import Trace
+    from cabinet.db import utcnow
 
+    journal = journal or journals.MAIN
+    model, db = journal.model, journal.db
     key = app.extensions["cabinet.audit_key"]
     start = time.perf_counter()
     with app.app_context():
-        previous = Trace.select(Trace.seal).order_by(Trace.seq.desc()).limit(1).scalar() or GENESIS
-        seq = Trace.select(Trace.seq).order_by(Trace.seq.desc()).limit(1).scalar() or 0
-        at = datetime.datetime(2026, 1, 1)
+        previous = model.select(model.seal).order_by(model.seq.desc()).limit(1).scalar()
+        previous = previous or GENESIS
+        seq = model.select(model.seq).order_by(model.seq.desc()).limit(1).scalar() or 0
+        at = model.select(model.at).order_by(model.seq.desc()).limit(1).scalar()
+        at = at or datetime.datetime(2026, 1, 1)
+        step = min(datetime.timedelta(seconds=3), (utcnow() - at) / max(1, total - seq + 1))
         rows = []
         for _ in range(total - seq):
             seq += 1
-            at += datetime.timedelta(seconds=3)
+            at += step
             row = {
                 "seq": seq,
                 "at": at,
@@ -42,10 +49,10 @@ def bulk_traces(app, total: int) -> float:
             row["seal"] = previous = seal(key, row, previous)
             rows.append(row)
             if len(rows) == 10_000:
-                with database.atomic():
-                    Trace.insert_many(rows).execute()
+                with db.atomic():
+                    model.insert_many(rows).execute()
                 rows.clear()
         if rows:
-            with database.atomic():
-                Trace.insert_many(rows).execute()
+            with db.atomic():
+                model.insert_many(rows).execute()
     return time.perf_counter() - start
