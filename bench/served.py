@@ -13,6 +13,8 @@ from cabinet import create_app
 from cabinet.db import database
 
 ROOT = Path(__file__).resolve().parent.parent
+# Where bench/wsgi.py serves every page with trace() a no-op (bench/trace_cost.py).
+UNTRACED = "/sans-trace"
 
 
 def instance_app(folder: Path):

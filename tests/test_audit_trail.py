@@ -186,3 +186,18 @@ def test_retention_setting_is_bounded():
     with pytest.raises(settings.SettingError):
         settings.validate("trace_retention_days", 2000)
     assert settings.validate("trace_retention_days", 183) == 183
+
+
+def test_the_benchs_untraced_pages_are_not_the_applications(secretary_client, app):
+    """T1: bench/wsgi.py serves pages without their trace under /sans-trace to measure what a
+    trace costs; the application has no such path, and a page's reading is traced whatever
+    its URL or its environment asks."""
+    from cabinet.audit.models import ReadingTrace
+
+    with app.app_context():
+        before = ReadingTrace.select().count()
+    assert secretary_client.get("/sans-trace/agenda/").status_code == 404
+    page = secretary_client.get("/agenda/", environ_overrides={"bench.untraced": True})
+    assert page.status_code == 200
+    with app.app_context():
+        assert ReadingTrace.select().count() == before + 1
