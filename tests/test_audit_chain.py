@@ -4,6 +4,7 @@ right number; pruning keeps it verifiable; `flask audit verify` says so."""
 import datetime
 
 import pytest
+from peewee import fn
 
 from cabinet.audit import chain
 from cabinet.db import database
@@ -225,3 +226,34 @@ def test_the_parallel_check_names_the_first_broken_entry(app, runner, monkeypatc
         database.execute_sql("UPDATE trace SET detail = 'modifiée' WHERE seq = ?", (late,))
     result = _verify(runner)
     assert result.exit_code == 1 and f"Entrée n° {late} invalide" in result.output
+
+
+def test_a_period_is_found_as_the_range_of_numbers_the_times_give(app):
+    """Issue 20: without an index on the time, the first entry stamped at or after a moment
+    is found by halving the numbers; it is the one a scan of the times finds, before the
+    first entry, between two, on one, after the last, in an empty journal and once the
+    oldest entries are pruned."""
+    from cabinet.audit import journals, trace
+    from cabinet.audit.services import first_seq_from
+
+    model = journals.MAIN.model
+    with app.test_request_context():
+        database.execute_sql('DELETE FROM "trace"')
+        assert first_seq_from(model, datetime.datetime(2026, 1, 1)) is None
+        for _ in range(37):
+            with database.atomic():  # in a transaction: the main journal
+                trace(None, "patient.view", patient="p", target="patient")
+        stamps = [row.at for row in model.select(model.at).order_by(model.seq)]
+        moments = [
+            stamps[0] - datetime.timedelta(days=1),
+            *stamps,
+            *(a + (b - a) / 2 for a, b in zip(stamps, stamps[1:], strict=False)),
+            stamps[-1] + datetime.timedelta(microseconds=1),
+            stamps[5].replace(microsecond=0),
+        ]
+        for pruned in (0, 11):
+            first = model.select(fn.MIN(model.seq)).scalar()
+            model.delete().where(model.seq < first + pruned).execute()
+            for moment in moments:
+                scanned = model.select(fn.MIN(model.seq)).where(model.at >= moment).scalar()
+                assert first_seq_from(model, moment) == scanned, moment

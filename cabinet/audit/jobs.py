@@ -11,7 +11,7 @@ from peewee import fn
 
 from cabinet import settings
 from cabinet.audit import journals
-from cabinet.audit.services import trace
+from cabinet.audit.services import first_seq_from, trace
 from cabinet.db import retrying
 
 BATCH = 5000
@@ -37,7 +37,7 @@ def run(now: datetime.datetime) -> dict:
 def _prune(journal, cutoff: datetime.datetime) -> int:
     model, checkpoint = journal.model, journal.checkpoint
     # Cut a prefix of the chain: everything before the first entry young enough to keep.
-    first_kept = model.select(fn.MIN(model.seq)).where(model.at >= cutoff).scalar()
+    first_kept = first_seq_from(model, cutoff)
     last_to_prune = (
         first_kept - 1 if first_kept is not None else model.select(fn.MAX(model.seq)).scalar()
     )

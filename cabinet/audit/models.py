@@ -24,8 +24,9 @@ class Trace(BaseModel):
 
     class Meta:
         table_name = "trace"
+        # No index on the time: periods become ranges of numbers (services.first_seq_from;
+        # migration 0021 dropped it).
         indexes = (
-            (("at",), False),
             (("patient_ref", "seq"), False),
             (("actor_id", "seq"), False),
             (("action", "seq"), False),

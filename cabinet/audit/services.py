@@ -139,14 +139,47 @@ def _anchor_seal(journal=journals.MAIN) -> str:
 PAGE_SIZE = 50
 
 
+def first_seq_from(model, moment: datetime.datetime) -> int | None:
+    """The number of the journal's first entry stamped at or after `moment`, or None.
+
+    Found by halving the range of numbers (about twenty rowid lookups at 3,000,000
+    entries): a journal's times follow its numbers, each entry being stamped under the
+    journal's write lock, so the time needs no index of its own — a b-tree fewer to write
+    on every trace, a third of a page view's trace under load (issue 20)."""
+    db = model._meta.database
+    table = model._meta.table_name
+    low, high = db.execute_sql(f'SELECT MIN("seq"), MAX("seq") FROM "{table}"').fetchone()  # noqa: S608
+    if low is None:
+        return None
+    at_or_after = f'SELECT "seq", "at" FROM "{table}" WHERE "seq" >= ? ORDER BY "seq" LIMIT 1'  # noqa: S608
+    # The text the driver stores for a datetime (isoformat with a space), compared as
+    # SQLite compares the stored texts.
+    stamp = str(moment)
+    # The smallest number whose first entry at or after it is stamped at or after `moment`
+    # (high + 1 when none is).
+    high += 1
+    while low < high:
+        middle = (low + high) // 2
+        if db.execute_sql(at_or_after, (middle,)).fetchone()[1] >= stamp:
+            high = middle
+        else:
+            low = middle + 1
+    found = db.execute_sql(at_or_after, (low,)).fetchone()
+    return found[0] if found else None
+
+
 def _seq_bounds(model, start: datetime.datetime | None, end: datetime.datetime | None):
     """Turn a period into sequence bounds (a journal's traces are written in time order), so
     every filtered query is one index range scan on (column, seq)."""
     low = high = None
     if start is not None:
-        low = model.select(fn.MIN(model.seq)).where(model.at >= start).scalar() or 10**18
+        low = first_seq_from(model, start) or 10**18
     if end is not None:
-        high = model.select(fn.MAX(model.seq)).where(model.at < end).scalar() or 0
+        after = first_seq_from(model, end)
+        if after is not None:
+            high = after - 1
+        else:
+            high = model.select(fn.MAX(model.seq)).scalar() or 0
     return low, high
 
 
