@@ -121,3 +121,17 @@ def test_the_agenda_views_list_the_same_agendas_as_the_booking_forms(app, collea
     assert gone.id not in ids and ended.id not in ids and user("secretary").id not in ids
     assert user("locum").id in ids  # her last day is today: she still holds it
     assert len(holders) == 6  # four colleagues left, Dr Paul Soignant, Léa Remplaçante
+
+
+def test_a_week_without_a_chosen_agenda_says_whose_it_is(secretary_client, user):
+    """Found in a walk-through: "Tous les praticiens" stayed selected over one practitioner's
+    week, and nothing on the page said whose week it was. The week of the first agenda
+    names its practitioner in the title and in the filter."""
+    page = secretary_client.get(f"/agenda/?jour={DAY}&vue=semaine").get_data(as_text=True)
+    first = user("practitioner")
+    heading = re.search(r"<h1>([^<]+)</h1>", page).group(1)
+    assert heading.endswith(f" · {first.display_name}"), heading
+    assert re.search(rf'<option value="{first.ref}" selected>', page)
+    assert not re.search(r'<option value="" selected>', page)
+    day = secretary_client.get(f"/agenda/?jour={DAY}").get_data(as_text=True)
+    assert re.search(r"<h1>[^<·]+</h1>", day)  # the day view names no one in its title

@@ -94,6 +94,13 @@ def test_quick_patient_is_created_with_the_minimum_identity(app, secretary_clien
         headers={"HX-Request": "true"},
     )
     assert bad.status_code == 422 and "Indiquez le nom." in bad.get_data(as_text=True)
+    unsexed = secretary_client.post(
+        "/agenda/patients/nouveau",
+        data={"birth_name": "Autre", "first_names": "Léon", "birth_date": "1990-05-02"},
+        headers={"HX-Request": "true"},
+    )
+    assert unsexed.status_code == 422
+    assert "Indiquez le sexe de l&#39;état civil." in unsexed.get_data(as_text=True)
     with app.app_context():
         assert Patient.select().count() == 1
 

@@ -61,6 +61,7 @@ def test_create_patient_stores_it_and_redirects_to_its_ref(app, secretary_client
         ("birth_name", "x" * 81, "caractères"),
         ("identity_status", "qualifiee", "matricule INS récupéré"),
         ("ins_number", "253072A07300443", "Précisez le type de matricule"),
+        ("sex", "", "Indiquez le sexe de l&#39;état civil."),
     ],
 )
 def test_bad_input_shows_a_french_message_and_changes_nothing(

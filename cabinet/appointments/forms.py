@@ -225,8 +225,12 @@ class QuickPatientForm(FrenchForm):
     birth_date = DateField(
         "Date de naissance", validators=[DataRequired("Indiquez une date de naissance valide.")]
     )
-    sex = SelectField(
-        "Sexe", choices=choices({"F": "Féminin", "M": "Masculin", "I": "Indéterminé"})
+    sex = SelectField(  # none chosen in advance, as on the patient's form
+        "Sexe",
+        choices=choices(
+            {"": "— Choisissez —", "F": "Féminin", "M": "Masculin", "I": "Indéterminé"}
+        ),
+        validators=[DataRequired("Indiquez le sexe de l'état civil.")],
     )
     phone = StringField("Téléphone", validators=[Optional(), Length(max=25)], filters=[_strip])
 

@@ -66,7 +66,13 @@ class PatientForm(FrenchForm):
         "Date de naissance",
         validators=[DataRequired("Indiquez une date de naissance valide (jj/mm/aaaa).")],
     )
-    sex = SelectField("Sexe", choices=choices(SEXES))
+    # No sex chosen in advance: a form left as it came would record every patient as a
+    # woman, on the identity the INS is checked against (found in a walk-through).
+    sex = SelectField(
+        "Sexe",
+        choices=choices({"": "— Choisissez —", **SEXES}),
+        validators=[DataRequired("Indiquez le sexe de l'état civil.")],
+    )
     birthplace_code = StringField(
         "Code INSEE du lieu de naissance",
         validators=[Optional(), Length(max=5)],
