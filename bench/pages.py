@@ -270,8 +270,19 @@ def print_table(title: str, table: dict) -> None:
 
 def run(patients, appointments, traces, rounds, seconds, plain) -> dict:
     folder, facts = prepare(patients, appointments, traces)
-    results = {"size": {"patients": patients, "appointments": appointments, "traces": traces}}
-    results["seeding"] = {"seed_s": facts["seed_s"], "traces_s": facts["traces_s"]}
+    results = {
+        "size": {
+            "patients": patients,
+            "appointments": appointments,
+            "traces": traces,
+            "traces_of_readings": traces,
+        }
+    }
+    results["seeding"] = {
+        "seed_s": facts["seed_s"],
+        "traces_s": facts["traces_s"],
+        "readings_s": facts.get("readings_s"),
+    }
     accounts = _accounts(folder, facts)
     results["encrypted"] = measure(folder, facts, accounts, rounds, seconds)
     print_table(f"SQLCipher, {patients} patients, {appointments} rendez-vous", results["encrypted"])
