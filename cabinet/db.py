@@ -150,15 +150,24 @@ def insert_rows(model, rows: list[dict], replace: bool = False) -> None:
     goes through its field's `db_value`, as peewee would send it."""
     if not rows:
         return
-    fields = [model._meta.fields[name] for name in rows[0]]
-    columns = ", ".join(f'"{field.column_name}"' for field in fields)
-    verb = "INSERT OR REPLACE" if replace else "INSERT"
-    sql = (
-        f'{verb} INTO "{model._meta.table_name}" ({columns}) '
-        f"VALUES ({', '.join('?' * len(fields))})"
-    )
-    params = [[field.db_value(row[field.name]) for field in fields] for row in rows]
+    shape = (model, tuple(rows[0]), replace)
+    if shape not in _INSERTS:
+        fields = [model._meta.fields[name] for name in rows[0]]
+        columns = ", ".join(f'"{field.column_name}"' for field in fields)
+        verb = "INSERT OR REPLACE" if replace else "INSERT"
+        sql = (
+            f'{verb} INTO "{model._meta.table_name}" ({columns}) '
+            f"VALUES ({', '.join('?' * len(fields))})"
+        )
+        _INSERTS[shape] = sql, [(field.name, field.db_value) for field in fields]
+    sql, converters = _INSERTS[shape]
+    params = [[convert(row[name]) for name, convert in converters] for row in rows]
     model._meta.database.cursor().executemany(sql, params)
+
+
+# Each shape of insert's statement and converters, worked out once: the journal's insert
+# runs on every page view (issue 20).
+_INSERTS: dict[tuple, tuple[str, list]] = {}
 
 
 def utcnow() -> datetime.datetime:
