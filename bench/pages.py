@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench.http import Browser
@@ -202,6 +203,23 @@ def _check(port: int, page: dict) -> None:
         raise RuntimeError(f"{page['path']} answered {status}: the bench measured a refusal")
 
 
+def drive(port: int, page: dict, seconds: int, prefix: str = "") -> dict:
+    """One round of wrk on a page of `_pages` (its path after `prefix`)."""
+    options = {key: value for key, value in page.items() if key != "path"}
+    return _wrk(port, prefix + page["path"], seconds, **options)
+
+
+@contextmanager
+def served_pages():
+    """The instance at the issue's size served as `make serve` serves it, this run's bench
+    accounts signed in: (port, each page's request). For the short looks (bench.quick,
+    bench.trace_cost)."""
+    folder, facts = prepare(100_000, 1_000_000, 3_000_000)
+    accounts = _accounts(folder, facts)
+    with gunicorn(folder, workers=os.cpu_count() or 2, wsgi="bench.wsgi:app") as port:
+        yield port, _pages(port, facts, accounts)
+
+
 def measure(folder, facts, accounts, rounds: int, seconds: int, plain: bool = False) -> dict:
     env = {"CABINET_BENCH_PLAIN": "1"} if plain else {}
     wsgi = "bench.wsgi:plain_app" if plain else "bench.wsgi:app"
@@ -212,8 +230,7 @@ def measure(folder, facts, accounts, rounds: int, seconds: int, plain: bool = Fa
             _check(port, page)
         for _ in range(rounds):
             for name, page in pages.items():
-                options = {k: v for k, v in page.items() if k != "path"}
-                samples.setdefault(name, []).append(_wrk(port, page["path"], seconds, **options))
+                samples.setdefault(name, []).append(drive(port, page, seconds))
         for page in pages.values():
             _check(port, page)
     return _summarise(samples)

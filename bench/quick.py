@@ -11,10 +11,8 @@ this one takes a minute, so that two commits can be alternated on a noisy machin
 """
 
 import argparse
-import os
 
 from bench import pages as bench_pages
-from bench.served import gunicorn
 
 
 def main() -> None:
@@ -24,17 +22,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     args = parser.parse_args()
     names = args.pages.split(",")
-    folder, facts = bench_pages.prepare(100_000, 1_000_000, 3_000_000)
-    accounts = bench_pages._accounts(folder, facts)
     runs: dict[str, list[dict]] = {}
-    with gunicorn(folder, workers=os.cpu_count() or 2, wsgi="bench.wsgi:app") as port:
-        driven = bench_pages._pages(port, facts, accounts)
+    with bench_pages.served_pages() as (port, driven):
         for _ in range(args.rounds):
             for name in ["bare route", *names]:
-                page = driven[name]
-                options = {key: value for key, value in page.items() if key != "path"}
                 runs.setdefault(name, []).append(
-                    bench_pages._wrk(port, page["path"], args.seconds, **options)
+                    bench_pages.drive(port, driven[name], args.seconds)
                 )
     bare = runs["bare route"]
     for name, rounds in runs.items():

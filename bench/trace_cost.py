@@ -10,11 +10,10 @@ trace takes, 1 − traced/untraced; asserts nothing.
 """
 
 import argparse
-import os
 import statistics
 
 from bench import pages as bench_pages
-from bench.served import UNTRACED, gunicorn
+from bench.served import UNTRACED
 
 
 def main() -> None:
@@ -23,17 +22,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5)
     args = parser.parse_args()
-    folder, facts = bench_pages.prepare(100_000, 1_000_000, 3_000_000)
-    accounts = bench_pages._accounts(folder, facts)
     shares: dict[str, list[float]] = {}
-    with gunicorn(folder, workers=os.cpu_count() or 2, wsgi="bench.wsgi:app") as port:
-        driven = bench_pages._pages(port, facts, accounts)
+    with bench_pages.served_pages() as (port, driven):
         for _ in range(args.rounds):
             for name in args.pages.split(","):
-                page = driven[name]
-                options = {key: value for key, value in page.items() if key != "path"}
-                traced = bench_pages._wrk(port, page["path"], args.seconds, **options)
-                untraced = bench_pages._wrk(port, UNTRACED + page["path"], args.seconds, **options)
+                traced = bench_pages.drive(port, driven[name], args.seconds)
+                untraced = bench_pages.drive(port, driven[name], args.seconds, prefix=UNTRACED)
                 assert not (traced["non_2xx"] or untraced["non_2xx"]), (traced, untraced)
                 share = 1 - traced["rps"] / untraced["rps"]
                 shares.setdefault(name, []).append(share)
