@@ -1,6 +1,6 @@
 """French error pages (400, 403, 404, 405, 413, 500), and the trace of a software error."""
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -66,8 +66,31 @@ def _server_error(app: Flask, exc):
         return FALLBACK_PAGE, 500, {"Content-Type": "text/html; charset=utf-8"}
 
 
+def _refused(app: Flask):
+    """A page refused to a signed-in account is a technical trace (T1): who asked, which
+    page, about which patient when its address names one. Written alone, after the request
+    rolled back whatever it had begun; a refusal the view traced itself (a care team's, a
+    handover's) is not written twice."""
+    user = _actor()
+    if user is not None and app.config["DATABASE_READY"] and not g.get("refusal_traced"):
+        try:
+            db.abandon_transactions()
+            trace(
+                user,
+                "access.refused",
+                patient=(request.view_args or {}).get("patient_ref"),
+                target=request.endpoint or "",
+                detail="page demandée" if request.method == "GET" else "formulaire envoyé",
+                outcome="refused",
+            )
+        except Exception:
+            app.logger.exception("The refusal could not be traced")
+    return render_error(403)
+
+
 def init_app(app: Flask) -> None:
-    for status in (400, 403, 404, 405, 413):
+    for status in (400, 404, 405, 413):
         app.register_error_handler(status, lambda exc, s=status: render_error(s))
+    app.register_error_handler(403, lambda exc: _refused(app))
     app.register_error_handler(CSRFError, lambda exc: render_error(400, CSRF_MESSAGE))
     app.register_error_handler(500, lambda exc: _server_error(app, exc))

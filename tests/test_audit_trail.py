@@ -201,3 +201,26 @@ def test_the_benchs_untraced_pages_are_not_the_applications(secretary_client, ap
     assert page.status_code == 200
     with app.app_context():
         assert ReadingTrace.select().count() == before + 1
+
+
+def test_a_page_refused_to_a_signed_in_account_is_traced(
+    app, secretary_client, practitioner_client, anon_client, make_patient
+):
+    """T1 (technical traces), found in a walk-through: the secretary typing a care record's
+    address got the refusal page and left nothing in the journal. Each refusal is traced,
+    with the patient the address names; an anonymous visitor is sent to the login, as
+    before, and traced as nothing."""
+    patient = make_patient()
+    assert secretary_client.get(f"/soins/{patient.ref}").status_code == 403
+    hx = secretary_client.get(f"/soins/{patient.ref}", headers={"HX-Request": "true"})
+    assert hx.status_code == 403
+    assert practitioner_client.get("/comptes/").status_code == 403
+    assert anon_client.get(f"/soins/{patient.ref}").status_code == 302
+    refused = traces(app, action="access.refused")
+    assert [(t.role, t.patient_ref, t.outcome) for t in refused] == [
+        ("secretary", patient.ref, "refused"),
+        ("secretary", patient.ref, "refused"),
+        ("practitioner", None, "refused"),
+    ]
+    assert refused[0].target == refused[1].target != refused[2].target
+    assert refused[0].journal == "principal" and refused[0].detail == "page demandée"

@@ -18,6 +18,7 @@ ACTIONS: dict[str, str] = {
     "auth.recovery_code_used": "Connexion par code de secours",
     "auth.recovery_codes_generated": "Génération des codes de secours",
     "auth.session_locked": "Verrouillage de la session pour inactivité",
+    "access.refused": "Accès refusé à une page (profil sans la permission)",
     "auth.session_unlocked": "Déverrouillage de la session",
     "auth.session_revoked": "Révocation d'une session",
     "auth.reauthenticated": "Confirmation d'identité avant un changement de sécurité",
