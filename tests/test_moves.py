@@ -112,3 +112,17 @@ def test_honoured_updates_last_care_and_the_future_cannot_be_marked(
     future = services.book(booking(doctor, patient, kinds["Séance"], FUTURE, 9), doctor)
     with pytest.raises(rules.BookingRefused):
         services.mark(future, "honoured", doctor)
+
+
+def test_only_an_appointment_whose_time_has_come_offers_honoured_or_missed(
+    app, ctx, user, make_patient, kinds, secretary_client
+):
+    """Found in a walk-through: a future appointment's page offered « Honoré » and « Non
+    honoré », which the server then refused. They show once its time has come."""
+    patient, doctor = make_patient(), user("practitioner")
+    with app.app_context():
+        done = new_appointment(patient, doctor, datetime.datetime(2026, 1, 5, 9))
+    future = services.book(booking(doctor, patient, kinds["Séance"], FUTURE, 9), doctor)
+    buttons = 'name="status" value="honoured"'
+    assert buttons in secretary_client.get(f"/agenda/rdv/{done.ref}").get_data(as_text=True)
+    assert buttons not in secretary_client.get(f"/agenda/rdv/{future.ref}").get_data(as_text=True)

@@ -211,6 +211,14 @@ def cancel(appointment: Appointment, reason: str, actor, scope: str = "one") -> 
     return len(targets)
 
 
+def markable(appointment: Appointment) -> bool:
+    """Whether it may be marked honoured or missed now: not cancelled, its time come (the
+    page offers the two buttons only then)."""
+    return appointment.status in ("booked", "honoured", "missed") and (
+        appointment.starts_at <= utcnow()
+    )
+
+
 def mark(appointment: Appointment, status: str, actor) -> None:
     """Honoured or missed, once the time has come."""
     ensure_bookable(appointment.patient)

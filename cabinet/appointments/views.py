@@ -133,6 +133,7 @@ def show(appointment_ref):
         move_form=forms.MoveForm(day=local.date(), time=local.time().replace(second=0)),
         cancel_form=forms.CancelForm(),
         mark_form=forms.MarkForm(),
+        markable=services.markable(appointment),
         events=list(appointment.events),
         address=agenda.visit_address(appointment),
     )
