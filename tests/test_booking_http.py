@@ -147,3 +147,28 @@ def test_types_are_kept_by_the_admin(app, admin_client, secretary_client):
     bad = admin_client.post("/agenda/types", data={"name": "X", "duration_minutes": "2"})
     assert bad.status_code == 422 and "Entre 5 et 480 minutes." in bad.get_data(as_text=True)
     assert saved("X") is None
+
+
+def test_the_agenda_offers_free_slots_only_within_opening_hours(
+    app, secretary_client, user, make_patient, kinds
+):
+    """Found in a walk-through: « Libre à 19:00 — réserver » was offered at closing time,
+    and booking it then refused. A free slot is offered where the booking rules accept
+    one: within the day's opening hours, or at any time for an agenda without any."""
+    from cabinet.appointments import availability
+
+    doctor, locum, secretary = user("practitioner"), user("locum"), user("secretary")
+    with app.test_request_context():
+        availability.add_opening_hours(
+            secretary, doctor.ref, FUTURE.weekday(), datetime.time(8), datetime.time(11)
+        )
+        for who, hour, minute in ((doctor, 9, 0), (doctor, 10, 30), (locum, 18, 30)):
+            services.book(
+                booking(who, make_patient(), kinds["Séance"], FUTURE, hour, minute), secretary
+            )
+    agenda = secretary_client.get(f"/agenda/?jour={FUTURE.isoformat()}").get_data(as_text=True)
+    assert re.findall(r"Libre à (\d\d:\d\d) — réserver", agenda) == ["09:30", "19:00"]
+    week = secretary_client.get(
+        f"/agenda/?jour={FUTURE.isoformat()}&vue=semaine&praticien={doctor.ref}"
+    ).get_data(as_text=True)
+    assert re.findall(r"Libre à (\d\d:\d\d) — réserver", week) == ["09:30"]

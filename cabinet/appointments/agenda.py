@@ -334,11 +334,41 @@ def _grouped(rows, key) -> dict:
     return groups
 
 
-def _column(title, day, practitioner, cells: list[Cell], absences) -> Column:
+def opening_hours_of(practitioner_ids: list[int]) -> dict[int, list[tuple[int, str, str]]]:
+    """Each practitioner's opening intervals, (weekday, "08:00:00", "19:00:00"): a plain
+    statement (the day and week views ask it to offer free slots only within them)."""
+    marks = ", ".join("?" * len(practitioner_ids))
+    rows = database.execute_sql(
+        'SELECT "practitioner_id", "weekday", "opens", "closes" FROM "opening_hours" '  # noqa: S608
+        f'WHERE "practitioner_id" IN ({marks})',
+        practitioner_ids,
+    ).fetchall()
+    hours: dict[int, list[tuple[int, str, str]]] = {}
+    for practitioner_id, weekday, opens, closes in rows:
+        hours.setdefault(practitioner_id, []).append((weekday, opens, closes))
+    return hours
+
+
+def _open_at(hours: list[tuple[int, str, str]] | None, day: datetime.date, time: str) -> bool:
+    """Whether a slot may start at `time` ("18:30", Paris) on `day`: within one of the
+    day's intervals, or at any time for a practitioner who recorded none (the booking
+    rules read them so: rules.conflicts)."""
+    if not hours:
+        return True
+    at = f"{time}:00"
+    weekday = day.weekday()
+    return any(w == weekday and opens <= at < closes for w, opens, closes in hours)
+
+
+def _column(title, day, practitioner, cells: list[Cell], absences, hours=None) -> Column:
     for cell, following in zip(cells, [*cells[1:], None], strict=False):
-        # A free slot follows a kept appointment when nothing starts right after it.
-        cell.free_after = cell.status in ACTIVE_STATUSES and (
-            following is None or following.starts_at > cell.ends_at
+        # A free slot follows a kept appointment when nothing starts right after it and
+        # the agenda is open then (found in a walk-through: « Libre à 19:00 » was offered
+        # at closing time, and booking it refused).
+        cell.free_after = (
+            cell.status in ACTIVE_STATUSES
+            and (following is None or following.starts_at > cell.ends_at)
+            and _open_at(hours, cell.day, cell.end_text)
         )
     away = []
     if absences:  # most columns have none: no zone conversion for them
@@ -347,7 +377,7 @@ def _column(title, day, practitioner, cells: list[Cell], absences) -> Column:
     return Column(title, day, practitioner, cells, away)
 
 
-def _columns(weekly: bool, shown, days, appointments, absences) -> list[Column]:
+def _columns(weekly: bool, shown, days, appointments, absences, hours) -> list[Column]:
     if weekly:
         practitioner, by_day = shown[0], _grouped(appointments, lambda a: a.day)
         return [
@@ -357,13 +387,21 @@ def _columns(weekly: bool, shown, days, appointments, absences) -> list[Column]:
                 practitioner,
                 by_day.get(d, []),
                 absences,
+                hours.get(practitioner.id),
             )
             for d in days
         ]
     by_practitioner = _grouped(appointments, lambda a: a.practitioner_id)
     away = _grouped(absences, lambda a: a.practitioner_id)
     return [
-        _column(p.display_name, days[0], p, by_practitioner.get(p.id, []), away.get(p.id, []))
+        _column(
+            p.display_name,
+            days[0],
+            p,
+            by_practitioner.get(p.id, []),
+            away.get(p.id, []),
+            hours.get(p.id),
+        )
         for p in shown
     ]
 
@@ -421,6 +459,7 @@ def agenda_page(
     ids = [p.id for p in shown]
     appointments = grid_between(ids, start, end) if ids else []
     absences = absences_between(ids, start, end) if ids else []
+    hours = opening_hours_of(ids) if ids else {}
     notes = annotations.for_user(actor, appointments)
     for cell in appointments:
         cell.notes = tuple(notes.get(cell.id, ()))
@@ -438,7 +477,7 @@ def agenda_page(
         group=group,
         groups=groups,
         group_label=_group_label(shown, group, groups, everyone),
-        columns=_columns(weekly, shown, days, appointments, absences) if shown else [],
+        columns=_columns(weekly, shown, days, appointments, absences, hours) if shown else [],
     )
     trace(
         actor,
