@@ -110,3 +110,26 @@ def test_a_refused_item_is_said_in_french_and_saves_nothing(app, practitioner_cl
         assert message in html.unescape(response.get_data(as_text=True))
     with app.app_context():
         assert RecordItem.select().count() == 0
+
+
+def test_a_refused_item_comes_back_with_what_was_typed(app, practitioner_client, make_patient):
+    """Found in a walk-through: a missing title emptied the note and reset the kind. The
+    record comes back (422) with the typed values, the field's message beside it, the page
+    read traced, and nothing saved."""
+    from cabinet.records.models import RecordItem
+    from tests.conftest import traces
+
+    patient = make_patient(treated_by="practitioner")
+    before = len(traces(app, action="record.view"))
+    response = practitioner_client.post(
+        f"/soins/{patient.ref}/elements",
+        data={"kind": "treatment", "label": "", "note": "Prise le soir, au coucher"},
+    )
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert "Prise le soir, au coucher" in page and '<option selected value="treatment">' in page
+    assert "Élément refusé : Indiquez un intitulé. Rien n'a été enregistré." in page
+    assert 'action="/soins/' in page and '/elements#ajouter"' in page
+    assert len(traces(app, action="record.view")) == before + 1
+    with app.app_context():
+        assert RecordItem.select().count() == 0

@@ -77,8 +77,19 @@ def add_item(patient_ref):
     patient, _ = _open(patient_ref)
     form = forms.ItemForm()
     if not form.validate_on_submit():
-        flash("Élément refusé : " + forms.errors_of(form), "error")
-        return _back_to_record(patient)
+        # The record shown again with what was typed and each field's message, rather than
+        # a redirect to an emptied form (found in a walk-through); shown, so traced.
+        patient, basis = scope.get_record_or_404(current_user, patient_ref, traced=True)
+        flash("Élément refusé : " + forms.errors_of(form) + " Rien n'a été enregistré.", "error")
+        return render(
+            "records/show.html",
+            status=422,
+            patient=patient,
+            basis=basis,
+            form=form,
+            action_form=FrenchForm(),
+            **services.record_page(patient),
+        )
     _attempt("Élément ajouté au dossier.", services.add_item, patient, **form.cleaned())
     return _back_to_record(patient)
 
