@@ -517,3 +517,21 @@ def test_a_larger_practice_pages_through_its_agendas_six_at_a_time(tablet, live_
     expect(page.locator("#agenda h1")).to_have_text(f"Agenda — {day_title(tomorrow())}")
     expect(columns).to_have_count(2)
     expect(page).to_have_url(re.compile(r"[?&]groupe=2(&|$)"))
+
+
+def test_a_week_is_one_row_of_seven_days_in_both_orientations(tablet, live_server):
+    """Found in a walk-through: at 1024 px Sunday wrapped onto a row of its own, at 768 px
+    the week showed four days and the rest 3,000 px down. Seven columns side by side in
+    landscape; in portrait, one row swiped sideways."""
+    page = tablet
+    login(page, live_server.url, "secretary")
+    for width, height in ((1180, 820), (820, 1180), (768, 1024)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{live_server.url}/agenda/?vue=semaine&jour={next_monday().isoformat()}")
+        columns = page.locator(".agenda-columns.cols-7 > .agenda-column")
+        expect(columns).to_have_count(7)
+        tops = {round(columns.nth(i).bounding_box()["y"]) for i in range(7)}
+        assert len(tops) == 1, (width, tops)
+        # The page itself never scrolls sideways: only the week's own row does.
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shot(page, "agenda-11-semaine-portrait")
