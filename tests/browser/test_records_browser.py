@@ -165,6 +165,15 @@ def test_practitioner_records_a_session_with_an_act_and_a_weight(tablet, live_se
     expect(cells.nth(3)).to_have_text("10,32 €")  # 60 % paid by the health insurance
     expect(cells.nth(4)).to_have_text("6,88 €")
     shot(page, "records-03-dossier-apres-seance")
+    # Printed, the record shows what it holds, not the buttons that change it (found in a
+    # walk-through: « Corriger », « Supprimer », the empty form came out on paper).
+    page.emulate_media(media="print")
+    expect(measures.locator("ul.items > li")).to_be_visible()
+    expect(measures.get_by_role("link", name="Corriger")).to_be_hidden()
+    expect(measures.get_by_role("button", name="Supprimer (erreur de saisie)")).to_be_hidden()
+    expect(page.get_by_role("heading", name="Ajouter un élément")).to_be_hidden()
+    page.emulate_media(media="screen")
+    expect(measures.get_by_role("link", name="Corriger")).to_be_visible()
 
     saved = record_of(live_server.app, patient)
     assert len(saved["sessions"]) == 1
