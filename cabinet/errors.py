@@ -1,10 +1,10 @@
 """French error pages (400, 403, 404, 405, 413, 500), and the trace of a software error."""
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from cabinet import db
+from cabinet import db, htmx
 from cabinet.audit import trace
 
 MESSAGES = {
@@ -31,8 +31,16 @@ FALLBACK_PAGE = (
 
 
 def render_error(status: int, message: str | None = None):
+    """The French error page; to an htmx request, only its message, in place of the page's
+    main content: the whole page swapped into the small target that asked (a search's
+    results, an agenda) would nest a page in a page (found in a walk-through)."""
     title, text = MESSAGES[status]
-    return render_template("errors/error.html", title=title, text=message or text), status
+    response = htmx.render(
+        "errors/error.html", "errors/_error.html", status=status, title=title, text=message or text
+    )
+    if htmx.is_fragment_request():
+        htmx.retarget(response, "#main", "innerHTML")
+    return response
 
 
 def _actor():

@@ -314,3 +314,24 @@ def test_roles_only_hold_declared_permissions():
     assert "record.read" not in ROLE_PERMISSIONS["secretary"]
     assert "users.manage" in ROLE_PERMISSIONS["admin"]
     assert "users.manage" not in ROLE_PERMISSIONS["practitioner"] | ROLE_PERMISSIONS["secretary"]
+
+
+def test_a_refusal_to_htmx_is_its_message_in_place_of_the_main_content(
+    secretary_client, make_patient
+):
+    """Found in a walk-through: htmx swaps every answer into the element that asked, and a
+    refusal came back as a whole page (its menu, its header) to be nested there. To htmx it
+    is the message alone, retargeted to the page's main content; a page load still gets the
+    whole page."""
+    patient = make_patient()
+    hx = secretary_client.get(f"/soins/{patient.ref}", headers={"HX-Request": "true"})
+    body = hx.get_data(as_text=True)
+    assert hx.status_code == 403 and "<html" not in body and "<nav" not in body
+    assert body.lstrip().startswith('<section class="card narrow" data-status="error"')
+    assert "Votre profil ne permet pas d'accéder à cette page." in body.replace("&#39;", "'")
+    assert (hx.headers["HX-Retarget"], hx.headers["HX-Reswap"]) == ("#main", "innerHTML")
+    page = secretary_client.get(f"/soins/{patient.ref}")
+    assert page.status_code == 403 and "<html" in page.get_data(as_text=True)
+    assert "HX-Retarget" not in page.headers
+    missing = secretary_client.get("/nulle-part", headers={"HX-Request": "true"})
+    assert missing.status_code == 404 and "<html" not in missing.get_data(as_text=True)
