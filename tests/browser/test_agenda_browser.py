@@ -293,6 +293,13 @@ def test_booking_from_a_free_slot_searches_the_patient_by_post(
     )
     assert re.search(r"/agenda/rdv/[\w-]+$", page.url), page.url
     shot(page, "agenda-07-rendez-vous-enregistre")
+    # « Déplacer » and « Annuler » fold out, and say so with an arrow that turns.
+    move = page.locator("summary", has_text="Déplacer")
+    arrow = "el => getComputedStyle(el, '::before')"
+    assert move.evaluate(f"{arrow}.content") == '"▸"'
+    closed = move.evaluate(f"{arrow}.transform")
+    move.click()
+    assert move.evaluate(f"{arrow}.transform") != closed
 
     # No name in any URL: not the address bar, not a request (searches and choices are posted).
     for url in [page.url] + [r.url for r in requests]:
