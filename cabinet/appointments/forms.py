@@ -28,7 +28,7 @@ from cabinet import dates
 from cabinet.appointments.models import ABSENCE_KINDS, CANCEL_REASONS, LOCATIONS
 from cabinet.appointments.schedule import WEEKDAYS
 from cabinet.forms import DateField, FrenchForm, choices
-from cabinet.patients.forms import care_team_note, care_team_reason
+from cabinet.patients.forms import care_team_note, care_team_reason, sex_field
 
 NOTE_HELP = (
     "Note administrative, 140 caractères au plus (ex. « sonner deux fois »). "
@@ -225,13 +225,7 @@ class QuickPatientForm(FrenchForm):
     birth_date = DateField(
         "Date de naissance", validators=[DataRequired("Indiquez une date de naissance valide.")]
     )
-    sex = SelectField(  # none chosen in advance, as on the patient's form
-        "Sexe",
-        choices=choices(
-            {"": "— Choisissez —", "F": "Féminin", "M": "Masculin", "I": "Indéterminé"}
-        ),
-        validators=[DataRequired("Indiquez le sexe de l'état civil.")],
-    )
+    sex = sex_field()
     phone = StringField("Téléphone", validators=[Optional(), Length(max=25)], filters=[_strip])
 
     def validate_birth_date(self, field):

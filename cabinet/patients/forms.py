@@ -44,6 +44,17 @@ def _name_chars(form, field):
         raise ValidationError("Seuls les lettres, espaces, tirets et apostrophes sont acceptés.")
 
 
+def sex_field() -> SelectField:
+    """The patient's sex, chosen by whoever types the identity: none in advance, since a
+    form left as it came would record every patient as a woman, on the identity the INS is
+    checked against (found in a walk-through). The patient's form and the booking's."""
+    return SelectField(
+        "Sexe",
+        choices=choices({"": "— Choisissez —", **SEXES}),
+        validators=[DataRequired("Indiquez le sexe de l'état civil.")],
+    )
+
+
 class PatientForm(FrenchForm):
     birth_name = StringField(
         "Nom de naissance",
@@ -66,13 +77,7 @@ class PatientForm(FrenchForm):
         "Date de naissance",
         validators=[DataRequired("Indiquez une date de naissance valide (jj/mm/aaaa).")],
     )
-    # No sex chosen in advance: a form left as it came would record every patient as a
-    # woman, on the identity the INS is checked against (found in a walk-through).
-    sex = SelectField(
-        "Sexe",
-        choices=choices({"": "— Choisissez —", **SEXES}),
-        validators=[DataRequired("Indiquez le sexe de l'état civil.")],
-    )
+    sex = sex_field()
     birthplace_code = StringField(
         "Code INSEE du lieu de naissance",
         validators=[Optional(), Length(max=5)],
