@@ -46,11 +46,16 @@ def _attempt(done: str, change, *args, **kwargs) -> None:
 def show(patient_ref):
     """The whole care record with every item's history. Practitioners in scope."""
     patient, basis = _open(patient_ref)
+    return _record_page(patient, basis, forms.ItemForm())
+
+
+def _record_page(patient, basis: str, form, status: int = 200):
     return render(
         "records/show.html",
+        status=status,
         patient=patient,
         basis=basis,
-        form=forms.ItemForm(),
+        form=form,
         action_form=FrenchForm(),
         **services.record_page(patient),
     )
@@ -74,22 +79,15 @@ def break_glass(patient_ref):
 @require("record.write")
 def add_item(patient_ref):
     """Add an antecedent, allergy, treatment, diagnosis, measurement, exam or lifestyle item."""
-    patient, _ = _open(patient_ref)
     form = forms.ItemForm()
-    if not form.validate_on_submit():
-        # The record shown again with what was typed and each field's message, rather than
-        # a redirect to an emptied form (found in a walk-through); shown, so traced.
-        patient, basis = scope.get_record_or_404(current_user, patient_ref, traced=True)
+    valid = form.validate_on_submit()
+    # A refused item shows the record again, with what was typed and each field's message,
+    # rather than a redirect to an emptied form (found in a walk-through): that page is a
+    # reading, traced; an added item is traced by the change it makes.
+    patient, basis = scope.get_record_or_404(current_user, patient_ref, traced=not valid)
+    if not valid:
         flash("Élément refusé : " + forms.errors_of(form) + " Rien n'a été enregistré.", "error")
-        return render(
-            "records/show.html",
-            status=422,
-            patient=patient,
-            basis=basis,
-            form=form,
-            action_form=FrenchForm(),
-            **services.record_page(patient),
-        )
+        return _record_page(patient, basis, form, status=422)
     _attempt("Élément ajouté au dossier.", services.add_item, patient, **form.cleaned())
     return _back_to_record(patient)
 
