@@ -1,6 +1,6 @@
 """French error pages (400, 403, 404, 405, 413, 500), and the trace of a software error."""
 
-from flask import Flask, g, request
+from flask import Flask, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -77,10 +77,10 @@ def _server_error(app: Flask, exc):
 def _refused(app: Flask):
     """A page refused to a signed-in account is a technical trace (T1): who asked, which
     page, about which patient when its address names one. Written alone, after the request
-    rolled back whatever it had begun; a refusal the view traced itself (a care team's, a
-    handover's) is not written twice."""
+    rolled back whatever it had begun. (A view that traces a refusal of its own answers it
+    itself — a closed handover's page — and never comes here.)"""
     user = _actor()
-    if user is not None and app.config["DATABASE_READY"] and not g.get("refusal_traced"):
+    if user is not None and app.config["DATABASE_READY"]:
         try:
             db.abandon_transactions()
             trace(

@@ -6,7 +6,7 @@ import io
 import itertools
 from typing import NamedTuple
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, has_request_context, request
 from peewee import fn
 
 from cabinet import csvsafe
@@ -56,8 +56,6 @@ def trace(
         raise ValueError(f"Undeclared audit action {action!r}")
     fields = _fields(actor, action, patient, target, detail, outcome)
     journal = journals.for_action(action)
-    if outcome == "refused" and has_request_context():
-        g.refusal_traced = True  # the 403 page then writes no second trace (errors.py)
     # IMMEDIATE when trace() opens the transaction itself (CLI, jobs, readings); inside a
     # request's change the transaction already holds the write lock, so reading the chain's
     # head is race-free.
