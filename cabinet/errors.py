@@ -5,7 +5,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from cabinet import db, htmx
-from cabinet.audit import trace
+from cabinet.audit import lookups, trace
 
 MESSAGES = {
     400: (
@@ -83,10 +83,13 @@ def _refused(app: Flask):
     if user is not None and app.config["DATABASE_READY"]:
         try:
             db.abandon_transactions()
+            # The patient the address names, if it names one: a ref typed wrong would
+            # otherwise read « Dossier effacé » in the journal.
+            ref = (request.view_args or {}).get("patient_ref")
             trace(
                 user,
                 "access.refused",
-                patient=(request.view_args or {}).get("patient_ref"),
+                patient=ref if ref and lookups.patient_names({ref}) else None,
                 target=request.endpoint or "",
                 detail="page demandée" if request.method == "GET" else "formulaire envoyé",
                 outcome="refused",

@@ -216,11 +216,13 @@ def test_a_page_refused_to_a_signed_in_account_is_traced(
     assert hx.status_code == 403
     assert practitioner_client.get("/comptes/").status_code == 403
     assert anon_client.get(f"/soins/{patient.ref}").status_code == 302
+    assert secretary_client.get("/soins/pas-un-patient").status_code == 403
     refused = traces(app, action="access.refused")
     assert [(t.role, t.patient_ref, t.outcome) for t in refused] == [
         ("secretary", patient.ref, "refused"),
         ("secretary", patient.ref, "refused"),
         ("practitioner", None, "refused"),
+        ("secretary", None, "refused"),  # an address naming no one names no one
     ]
-    assert refused[0].target == refused[1].target != refused[2].target
+    assert refused[0].target == refused[1].target == refused[3].target != refused[2].target
     assert refused[0].journal == "principal" and refused[0].detail == "page demandée"
