@@ -260,11 +260,12 @@ def plain_copy(folder: Path) -> Path:
     import sqlcipher3
 
     from cabinet import keys
-    from cabinet.db import raw_key
+    from cabinet.db import raw_key, readings_files
 
     key = keys.load(folder / "keys", "database")
-    # The active base and its journal of readings (same key), each into a keyless file.
-    for name in ("cabinet.db", "lectures.db"):
+    # The active base and its journals of readings (same key), each into a keyless file.
+    further = [path.name for slot, path in readings_files(folder / "lectures.db") if slot > 1]
+    for name in ("cabinet.db", "lectures.db", *further):
         connection = sqlcipher3.connect(str(folder / name))
         connection.execute(f'PRAGMA key = "{raw_key(key)}"')
         connection.execute(f"ATTACH DATABASE '{target / name}' AS plain KEY ''")

@@ -7,6 +7,8 @@ doubles the throughput of a search page (DESIGN.md, "Data at rest").
 
 import datetime
 import functools
+import os
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -19,7 +21,7 @@ from playhouse.migrations import Runner
 from playhouse.sqlcipher_ext import SqlCipherDatabase
 from sqlcipher3 import dbapi2 as sqlcipher
 
-from cabinet import keys
+from cabinet import keys, locks
 from cabinet.config import ROOT
 
 MIGRATIONS_DIR = ROOT / "migrations"
@@ -75,13 +77,25 @@ database = CabinetDatabase(None)
 # The archive (R2): its own file, possibly on another disk, its own key. Its models are in
 # retention/archive.py; the handle is here so the stores open in one place.
 archive_database = CabinetDatabase(None)
-# The journal of readings (T1, issue 20): the traces of pages that only show data, in a file
-# of their own beside the active database, under the same key. A commit to the active file
-# empties the page cache of every other connection to it (SQLite), and SQLCipher decrypts
-# each page read again: with each page view committing its trace there, every request of the
-# other worker started cold. The traces written with a change stay in the change's
-# transaction, in the active file (audit/journals.py).
+# The journals of readings (T1, issue 20): the traces of pages that only show data, in files
+# of their own beside the active database, under the same key. A commit to a file empties
+# the page cache of every other connection to it (SQLite), and SQLCipher decrypts each page
+# read again: with each page view committing its trace in the active file, every request of
+# the other worker started cold; with both workers committing to one journal of readings,
+# each still found that journal's pages emptied by the other's trace, and waited for its
+# lock. So each writing process has a journal of its own (`writing_slot`): `lectures.db` is
+# the first, `lectures-2.db` the second… The traces written with a change stay in the
+# change's transaction, in the active file (audit/journals.py).
 readings_database = CabinetDatabase(None)
+# Every journal of readings this process has opened, by number (1 = lectures.db).
+_readings_stores: dict[int, CabinetDatabase] = {1: readings_database}
+# Where the journals of readings of the open instance are, and their key (`_open_readings`).
+_readings_place: dict = {}
+# The journal of readings each process writes to, per instance: {lectures.db: (pid, number)}.
+_writing: dict[Path, tuple[int, int]] = {}
+# A process finding every journal held by another writes in the last one: SQLite keeps it
+# right, only slower. Two gunicorn workers, the CLI and the tests need far fewer.
+READINGS_SLOTS = 8
 
 
 class BaseModel(Model):
@@ -241,24 +255,72 @@ def open_stores(app: Flask, create: bool = False) -> None:
 
 def close_stores() -> None:
     """Close this thread's connection to every store (before a fork, a restore, a wipe)."""
-    for store in (database, readings_database, archive_database):
+    for store in (database, *_readings_stores.values(), archive_database):
         store.close()
+    # Which journal of readings this process writes to is decided again at its next reading:
+    # a restore may have brought back files from before it had one (the lock stays held).
+    _writing.clear()
 
 
-READINGS_MARK = "readings_journal"  # the active base's record that the journal was created
+READINGS_MARK = "readings_journal"  # the active base's record of its journals of readings
+
+
+def readings_path(slot: int, first: Path | None = None) -> Path:
+    """The file of journal of readings `slot`: `lectures.db`, then `lectures-2.db`…"""
+    first = Path(first or _readings_place["first"])
+    return first if slot == 1 else first.with_name(f"{first.stem}-{slot}{first.suffix}")
+
+
+def readings_files(first: Path) -> list[tuple[int, Path]]:
+    """(number, file) of every journal of readings found beside `first` (lectures.db), in
+    order — what a backup carries and a restore sets aside."""
+    pattern = re.compile(rf"^{re.escape(first.stem)}-([1-9][0-9]{{0,3}}){re.escape(first.suffix)}$")
+    found = [(1, first)] if first.exists() and first.stat().st_size > 0 else []
+    if first.parent.is_dir():
+        for path in first.parent.iterdir():
+            match = pattern.match(path.name)
+            if match and path.stat().st_size > 0:
+                found.append((int(match[1]), path))
+    return sorted(found)
+
+
+def _readings_lock(slot: int) -> Path:
+    """Held by the process that writes in journal `slot` (locks.hold), for its life."""
+    path = readings_path(slot)
+    return path.with_name(f"{path.stem}.lock")
+
+
+def readings_store(slot: int) -> CabinetDatabase:
+    """This process's handle on journal of readings `slot`, pointed at the open instance
+    (its connection opens at first use)."""
+    store = _readings_stores.setdefault(slot, CabinetDatabase(None))
+    path = readings_path(slot)
+    if store.database != str(path):
+        configure(store, path, _readings_place["key"])
+    return store
+
+
+def _missing_readings(path: Path) -> StartupError:
+    return StartupError(
+        f"Le journal des consultations {path} est introuvable ou vide, alors que la base "
+        "active en a un : les traces des consultations seraient perdues. Rien n'a été "
+        "modifié. Restaurez une sauvegarde (docs/operations.md)."
+    )
 
 
 def _open_readings(app: Flask, database_key: str) -> None:
-    """Open the journal of readings, or create it — only when the active base has never had
-    one: a journal that went missing would take the traces of every reading with it."""
+    """Open the first journal of readings, or create it — only when the active base has
+    never had one: a journal that went missing would take the traces of every reading with
+    it. Every other journal the base records must be there too; each opens at first use."""
     path = app.config["READINGS_PATH"]
+    _readings_place.update(first=path, key=database_key)
     exists = path.exists() and path.stat().st_size > 0
     if not exists and readings_recorded():
-        raise StartupError(
-            f"Le journal des consultations {path} est introuvable ou vide, alors que la base "
-            "active en a un : les traces des consultations seraient perdues. Rien n'a été "
-            "modifié. Restaurez une sauvegarde (docs/operations.md)."
-        )
+        raise _missing_readings(path)
+    for slot in readings_slots()[1:]:
+        other = readings_path(slot)
+        if not (other.exists() and other.stat().st_size > 0):
+            raise _missing_readings(other)
     configure(readings_database, path, database_key)
     readings_database.connect(reuse_if_open=True)  # connecting creates the encrypted file
     check_readable(readings_database, "le journal des consultations")
@@ -272,6 +334,60 @@ def _open_readings(app: Flask, database_key: str) -> None:
     record_readings()
 
 
+def readings_slots() -> list[int]:
+    """The numbers of the instance's journals of readings, in order: the first always, then
+    each one the active base records (`writing_slot` adds them)."""
+    if not _readings_place:
+        return []
+    if not _has_readings_mark():
+        return [1]
+    recorded = database.execute_sql(
+        f'SELECT "id" FROM "{READINGS_MARK}" WHERE "id" > 1 ORDER BY "id"'  # noqa: S608
+    ).fetchall()
+    return [1, *(slot for (slot,) in recorded)]
+
+
+def writing_slot() -> int:
+    """The journal of readings this process writes its readings to: the first one no other
+    living process holds, claimed at the first reading traced and kept for the life of the
+    process (a lock file the kernel frees when the process ends, however it ends). One
+    writer per file: no other process's commit empties this one's pages, no lock to wait
+    for. A journal claimed for the first time is created and recorded in the active base."""
+    first = Path(_readings_place["first"])
+    pid = os.getpid()
+    claimed = _writing.get(first)
+    if claimed and claimed[0] == pid:
+        return claimed[1]
+    slot = next(
+        (n for n in range(1, READINGS_SLOTS) if locks.hold(_readings_lock(n))), READINGS_SLOTS
+    )
+    if slot > 1:
+        _create_readings(slot)
+    _writing[first] = (pid, slot)
+    return slot
+
+
+def _create_readings(slot: int) -> None:
+    """Open journal `slot`, creating its file and recording it when it is new."""
+    path = readings_path(slot)
+    exists = path.exists() and path.stat().st_size > 0
+    if not exists and slot in readings_slots():
+        raise _missing_readings(path)
+    store = readings_store(slot)
+    store.connect(reuse_if_open=True)
+    check_readable(store, f"le journal des consultations n° {slot}")
+    from cabinet.audit.models import reading_models
+
+    store.create_tables(reading_models(slot), safe=True)
+    path.chmod(0o600)
+    if _has_readings_mark():
+        with database.atomic():
+            database.execute_sql(
+                f'INSERT OR IGNORE INTO "{READINGS_MARK}" ("id", "created_at") VALUES (?, ?)',  # noqa: S608
+                (slot, utcnow().isoformat(sep=" ")),
+            )
+
+
 def _has_readings_mark() -> bool:
     """Whether the active base has the table (migration 0020) that records the journal."""
     return bool(
@@ -283,20 +399,21 @@ def _has_readings_mark() -> bool:
 
 
 def readings_recorded() -> bool:
-    """Whether the active base records that its journal of readings was created."""
+    """Whether the active base records that its first journal of readings was created."""
     if not _has_readings_mark():
         return False
     return bool(database.execute_sql(f'SELECT count(*) FROM "{READINGS_MARK}"').fetchone()[0])  # noqa: S608
 
 
 def record_readings() -> None:
-    """Record in the active base that it has a journal of readings (once, after the
-    migration that makes the table: an older base records it when migrated)."""
+    """Record in the active base that it has its first journal of readings (once, after the
+    migration that makes the table: an older base records it when migrated). It is row 1;
+    row n records journal n (`writing_slot`)."""
     if readings_database.database is None or not _has_readings_mark() or readings_recorded():
         return
     with database.atomic():
         database.execute_sql(
-            f'INSERT INTO "{READINGS_MARK}" ("created_at") VALUES (?)',  # noqa: S608
+            f'INSERT INTO "{READINGS_MARK}" ("id", "created_at") VALUES (1, ?)',  # noqa: S608
             (utcnow().isoformat(sep=" "),),
         )
 
@@ -359,7 +476,8 @@ def init_app(app: Flask) -> None:
     def _end(exc):
         if app.config["DATABASE_READY"]:
             abandon_transactions(database)
-            abandon_transactions(readings_database)
+            for store in _readings_stores.values():
+                abandon_transactions(store)
 
 
 def abandon_transactions(db: SqlCipherDatabase = database) -> None:

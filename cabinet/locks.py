@@ -12,7 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-_held: dict[Path, IO] = {}
+# Each lock this process holds for its life, with the process that took it: a child forked
+# after the lock was taken shares the parent's hold and must not count it as its own.
+_held: dict[Path, tuple[int, IO]] = {}
 
 
 class Busy(Exception):
@@ -23,15 +25,17 @@ def hold(path: Path) -> bool:
     """Take the lock on `path` for the life of this process; False if another holds it.
     gunicorn runs several workers: a duty goes to whichever takes its lock first, and when
     that worker dies the next one gunicorn starts takes it over."""
-    if path in _held:
+    pid = os.getpid()
+    if path in _held and _held[path][0] == pid:
         return True
-    handle = open(path, "a+")  # noqa: SIM115 - kept open for the life of the process
+    # Created 0600 whatever the umask, like every file of the instance.
+    handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         handle.close()
         return False
-    _held[path] = handle
+    _held[path] = (pid, handle)
     return True
 
 

@@ -268,13 +268,13 @@ def kinds(app):
 
 
 def traces(app, **filters):
-    """Trace rows of both journals (newest last) matching field=value filters; each row's
-    `journal` says which ("principal" or "consultations")."""
-    from cabinet.audit.journals import JOURNALS
+    """Trace rows of every journal (newest last) matching field=value filters; each row's
+    `journal` says which ("principal", "consultations", "consultations-2"…)."""
+    from cabinet.audit import journals
 
     found = []
     with app.app_context():
-        for journal in JOURNALS:
+        for journal in journals.every():
             query = journal.model.select().order_by(journal.model.seq)
             for name, value in filters.items():
                 query = query.where(getattr(journal.model, name) == value)

@@ -26,7 +26,10 @@ def verify_command():
     except DatabaseError as error:
         # The trace table itself is unreadable (dropped, malformed page): say so, once.
         commands.fail(f"Journal illisible — {type(error).__name__} : rien n'a été vérifié.")
-    count, readings = counts["principal"], counts["consultations"]
+    count = counts.pop("principal")
+    readings = sum(counts.values())
+    # One journal of readings per process that wrote readings (audit/journals.py).
+    files = f", en {len(counts)} fichiers" if len(counts) > 1 else ""
     # The compliance report shows the last verification (G2): it is itself a trace.
     trace(
         None,
@@ -35,7 +38,7 @@ def verify_command():
     )
     click.echo(
         f"Journal intègre : {count + readings} entrée(s) vérifiée(s) "
-        f"({count} au journal principal, {readings} au journal des consultations) "
+        f"({count} au journal principal, {readings} au journal des consultations{files}) "
         f"en {time.perf_counter() - started:.1f} s."
     )
 

@@ -1,4 +1,4 @@
-"""Trace retention (T6): delete traces older than the setting from both journals, keeping
+"""Trace retention (T6): delete traces older than the setting from every journal, keeping
 each chain verifiable.
 
 `run(now)` is a plain function: the `flask audit prune` command and the retention
@@ -18,11 +18,11 @@ BATCH = 5000
 
 
 def run(now: datetime.datetime) -> dict:
-    """Delete every trace older than `now - retention` from both journals, in batches;
+    """Delete every trace older than `now - retention` from every journal, in batches;
     return a summary."""
     days = settings.get("trace_retention_days")
     cutoff = now - datetime.timedelta(days=days)
-    pruned = sum(_prune(journal, cutoff) for journal in journals.JOURNALS)
+    pruned = sum(_prune(journal, cutoff) for journal in journals.every())
     retrying(
         lambda: trace(
             None,

@@ -1,9 +1,11 @@
 """The trace table: append-only from the application, each row sealed and chained."""
 
+import functools
+
 from peewee import CharField, DateTimeField, IntegerField, TextField
 from playhouse.sqlite_ext import AutoIncrementField
 
-from cabinet.db import BaseModel, readings_database, utcnow
+from cabinet.db import BaseModel, readings_database, readings_store, utcnow
 
 
 class Trace(BaseModel):
@@ -47,8 +49,8 @@ class TraceCheckpoint(BaseModel):
         table_name = "trace_checkpoint"
 
 
-# The journal of readings (lectures.db, issue 20): the same two tables in a file of their
-# own, with their own chain (audit/journals.py says which trace goes where).
+# The journals of readings (lectures.db, lectures-2.db…, issue 20): the same two tables in
+# files of their own, each with its own chain (audit/journals.py says which trace goes where).
 
 
 class ReadingTrace(Trace):
@@ -64,3 +66,18 @@ class ReadingTraceCheckpoint(TraceCheckpoint):
 
 
 READINGS_MODELS = [ReadingTrace, ReadingTraceCheckpoint]
+
+
+@functools.cache
+def reading_models(slot: int) -> tuple[type, type]:
+    """The two models of journal of readings `slot` (1: the classes above; each further
+    journal, written by another process, has the same tables in its own file)."""
+    if slot == 1:
+        return ReadingTrace, ReadingTraceCheckpoint
+    store = readings_store(slot)
+
+    def model(base: type, table: str) -> type:
+        meta = type("Meta", (), {"database": store, "table_name": table})
+        return type(f"{base.__name__}{slot}", (base,), {"Meta": meta, "__module__": __name__})
+
+    return model(Trace, "trace"), model(TraceCheckpoint, "trace_checkpoint")

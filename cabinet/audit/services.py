@@ -106,9 +106,10 @@ _HEAD = """
 """
 
 
-def heads() -> tuple[int, ...]:
-    """The number of each journal's last entry (JOURNALS order): a mark to look back to."""
-    return tuple(_head(journal)[0] for journal in journals.JOURNALS)
+def heads() -> dict[str, int]:
+    """The number of each journal's last entry, by journal: a mark to look back to (a
+    journal missing from a mark was created after it)."""
+    return {journal.name: _head(journal)[0] for journal in journals.every()}
 
 
 def trace_many(actor, action: str, entries: list[dict]) -> int:
@@ -230,17 +231,19 @@ def _when(row):
 
 
 def search(before=None, limit=PAGE_SIZE, oldest_first=False, **filters):
-    """Traces of both journals matching the filters, merged by time, newest first (or
-    oldest first); `before` holds, per journal, the number to page back from."""
+    """Traces of every journal matching the filters, merged by time, newest first (or
+    oldest first); `before` holds, per journal in `journals.every()` order, the number to
+    page back from (None: from its last entry). A journal past the end of `before` was
+    created after the page it continues: all its entries are newer, none is shown."""
     parts = [
         _search_one(
             journal,
             **filters,
-            before_seq=before[index] if before else None,
+            before_seq=(before[index] if index < len(before) else 1) if before else None,
             limit=limit,
             oldest_first=oldest_first,
         )
-        for index, journal in enumerate(journals.JOURNALS)
+        for index, journal in enumerate(journals.every())
     ]
     merged = heapq.merge(*parts, key=_when, reverse=not oldest_first)
     return merged if limit is None else itertools.islice(merged, limit)
@@ -256,9 +259,9 @@ def journal(actor, filters: dict, before: tuple | None) -> tuple[list[Trace], tu
         following = tuple(
             min(
                 (row.seq for row in rows if row.journal == journal.name),
-                default=before[index] if before else None,
+                default=(before[index] if index < len(before) else 1) if before else None,
             )
-            for index, journal in enumerate(journals.JOURNALS)
+            for index, journal in enumerate(journals.every())
         )
     trace(actor, "audit.view", target="trace", detail=f"{len(rows)} trace(s) affichée(s)")
     return rows, following
@@ -274,14 +277,14 @@ def export(actor, filters: dict, described: str):
     )
     # What was written up to the export, in each journal; not its own trace.
     before = tuple(
-        exported.seq if journal is journals.MAIN else marks[index] + 1
-        for index, journal in enumerate(journals.JOURNALS)
+        exported.seq if journal is journals.MAIN else marks.get(journal.name, 0) + 1
+        for journal in journals.every()
     )
     return search(**filters, before=before, limit=None)
 
 
 def patient_accesses(patient_ref: str, start, end):
-    """Every trace naming this patient over the period, both journals, oldest first (T4)."""
+    """Every trace naming this patient over the period, every journal, oldest first (T4)."""
     return search(start=start, end=end, patient_ref=patient_ref, limit=None, oldest_first=True)
 
 

@@ -124,10 +124,10 @@ def verify_all(key: bytes, db=database) -> int:
 
 
 def verify_journals(key: bytes) -> dict[str, int]:
-    """Both of the instance's journals (audit/journals.py): entries checked in each, or
+    """Every journal of the instance (audit/journals.py): entries checked in each, or
     ChainBroken naming the journal and its first broken entry."""
     counts = {}
-    for journal in journals.JOURNALS:
+    for journal in journals.every():
         try:
             counts[journal.name] = verify_all(key, db=journal.db)
         except ChainBroken as broken:

@@ -6,6 +6,7 @@ from flask_login import current_user
 from cabinet.audit import bp, services, targets
 from cabinet.audit.actions import label
 from cabinet.audit.forms import TraceFilterForm
+from cabinet.db import READINGS_SLOTS
 from cabinet.htmx import render
 
 
@@ -54,10 +55,12 @@ def _more_url(following: tuple | None) -> str | None:
 
 
 def _before(value: str | None) -> tuple | None:
-    """Where a page starts: per journal, the number to page back from ("120-4518"; 0 for
-    none yet). Anything else is the first page."""
+    """Where a page starts: per journal (`journals.every()` order), the number to page back
+    from ("120-4518-77"; 0 for none yet). Anything else is the first page."""
     parts = (value or "").split("-")
-    if len(parts) != 2 or not all(part.isdigit() and len(part) < 19 for part in parts):
+    if not 2 <= len(parts) <= 1 + READINGS_SLOTS or not all(
+        part.isdigit() and len(part) < 19 for part in parts
+    ):
         return None
     return tuple(int(part) or None for part in parts)
 

@@ -1,7 +1,8 @@
 """Backups (X2): where they go, how one is written, listed and judged.
 
 A backup is one folder `cabinet-AAAAMMJJ-HHMMSS` in the destination, holding
-`cabinet.db` (the active database), `lectures.db` (its journal of readings),
+`cabinet.db` (the active database), `lectures.db` (its journal of readings, and
+`lectures-2.db`… when more than one process wrote readings),
 `archive.db` (the archive, when there is one) and `manifest.json`: SQLCipher files under keys derived from the backup key, and a sealed
 manifest (`manifest.py`). No key is ever written into a backup.
 
@@ -36,7 +37,7 @@ from cabinet.compliance.manifest import (
     sha256,
 )
 from cabinet.compliance.models import BackupCheck, BackupRun
-from cabinet.db import database, retrying, utcnow
+from cabinet.db import database, readings_files, retrying, utcnow
 from cabinet.formatting import local_datetime
 from cabinet.retention.engine import crashpoint
 
@@ -44,6 +45,16 @@ PARTIAL = ".partielle-"
 NAME = re.compile(r"^cabinet-(\d{8}-\d{6})(?:-\d+)?$")
 ACTIVE, READINGS, ARCHIVE = "cabinet.db", "lectures.db", "archive.db"
 STORES = {ACTIVE: "active", READINGS: "readings", ARCHIVE: "archive"}
+# Each further journal of readings (lectures-2.db…, one per process that wrote readings:
+# audit/journals.py) is a store "readings" too.
+FURTHER_READINGS = re.compile(r"^lectures-[1-9][0-9]{0,3}\.db$")
+
+
+def store_of(name: str) -> str | None:
+    """What a backed-up file is ("active", "readings", "archive"), from its name."""
+    return "readings" if FURTHER_READINGS.match(name) else STORES.get(name)
+
+
 GREEN_HOURS, RED_HOURS = 26, 50
 
 
@@ -208,9 +219,9 @@ def clear_partial(folder: Path) -> list[str]:
 def _sources(config) -> list[tuple[str, Path, str]]:
     found = keys.load_all(config["KEYS_PATH"])
     sources = [(ACTIVE, Path(config["DATABASE_PATH"]), found["database"])]
-    readings = Path(config["READINGS_PATH"])
-    if readings.exists() and readings.stat().st_size > 0:
-        sources.append((READINGS, readings, found["database"]))
+    for slot, readings in readings_files(Path(config["READINGS_PATH"])):
+        name = READINGS if slot == 1 else f"lectures-{slot}.db"
+        sources.append((name, readings, found["database"]))
     archive = Path(config["ARCHIVE_PATH"])
     if found["archive"] and archive.exists() and archive.stat().st_size > 0:
         sources.append((ARCHIVE, archive, found["archive"]))
@@ -232,7 +243,7 @@ def write(folder: Path, name: str, key: str) -> dict:
         files.append(
             {
                 "name": label,
-                "store": STORES[label],
+                "store": store_of(label),
                 "size": path.stat().st_size,
                 "sha256": sha256(path),
                 "tables": snap[label]["tables"],

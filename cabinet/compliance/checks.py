@@ -92,10 +92,15 @@ def problems(folder: Path, key: str, audit_key: bytes | None) -> list[str]:
     stores = {entry.get("store"): entry for entry in entries}
     if "active" not in stores:
         found.append("La sauvegarde ne contient pas la base active.")
-    elif (stores["active"].get("tables") or {}).get("readings_journal") and (
-        "readings" not in stores
-    ):
-        found.append("La sauvegarde ne contient pas le journal des consultations (lectures.db).")
+        return found
+    # The active base records each journal of readings it has (row n: journal n, one per
+    # process that wrote readings): each must be in the backup.
+    recorded = (stores["active"].get("tables") or {}).get("readings_journal") or 0
+    carried = {str(entry.get("name")) for entry in entries if entry.get("store") == "readings"}
+    wanted = ["lectures.db", *(f"lectures-{n}.db" for n in range(2, recorded + 1))]
+    for name in wanted[:recorded]:
+        if name not in carried:
+            found.append(f"La sauvegarde ne contient pas le journal des consultations ({name}).")
     return found
 
 

@@ -12,7 +12,7 @@ here and shown once by the command. Inside:
 - `documents/`: what prints without a browser: the register of processing and the
   maintenance log, as HTML pages any browser prints.
 
-Everything is read in one read transaction (the archive and the journal of readings
+Everything is read in one read transaction (the archive and the journals of readings
 attached), so the export is one
 consistent moment while the practice keeps working. Secrets are never exported: password
 hashes, authenticators, recovery codes, sessions, challenges and login attempts.
@@ -31,7 +31,7 @@ from cabinet import csvsafe, keys, settings
 from cabinet.audit import trace
 from cabinet.compliance import maintenance, snapshot
 from cabinet.config import ROOT
-from cabinet.db import database, raw_key, retrying, utcnow
+from cabinet.db import database, raw_key, readings_files, retrying, utcnow
 from cabinet.notices import content
 from cabinet.notices.models import KINDS, NoticePrint
 from cabinet.rights.access import new_password
@@ -133,17 +133,27 @@ def _rows(conn, schema: str, table: str, columns: list[str]):
         yield from batch
 
 
+def further_readings(conn) -> dict[str, str]:
+    """{domain: schema} of each further journal of readings attached (lectures-2.db… one
+    per process that wrote readings, audit/journals.py): "consultations-2": "readings_2"."""
+    attached = [row[1] for row in conn.execute("PRAGMA database_list")]
+    numbers = sorted(int(name[9:]) for name in attached if name.startswith("readings_"))
+    return {f"consultations-{n}": f"readings_{n}" for n in numbers}
+
+
 def plan(conn) -> dict[str, list[tuple[str, str]]]:
     """{domain: [(schema, table)]} for every exported table of every database."""
     attached = {row[1] for row in conn.execute("PRAGMA database_list")}
+    further = further_readings(conn)
     present = {
         schema: set(snapshot.counts(conn, schema)) if schema in attached else set()
-        for schema in ("main", *SCHEMAS.values())
+        for schema in ("main", *SCHEMAS.values(), *further.values())
     }
     placed, result = set(), {}
-    for domain, tables in DOMAINS.items():
+    domains = {**DOMAINS, **dict.fromkeys(further, DOMAINS["consultations"])}
+    for domain, tables in domains.items():
         for table in tables:
-            schema = SCHEMAS.get(domain, "main")
+            schema = further.get(domain) or SCHEMAS.get(domain, "main")
             if table in present[schema]:
                 result.setdefault(domain, []).append((schema, table))
                 placed.add((schema, table))
@@ -157,10 +167,10 @@ def plan(conn) -> dict[str, list[tuple[str, str]]]:
 def _open(config) -> object:
     found = keys.load_all(config["KEYS_PATH"])
     conn = snapshot.connect(Path(config["DATABASE_PATH"]), found["database"])
-    readings = Path(config["READINGS_PATH"])
-    if readings.exists() and readings.stat().st_size > 0:
+    for slot, readings in readings_files(Path(config["READINGS_PATH"])):
         conn.execute(
-            "ATTACH DATABASE ? AS readings KEY ?", (str(readings), raw_key(found["database"]))
+            f"ATTACH DATABASE ? AS {'readings' if slot == 1 else f'readings_{slot}'} KEY ?",
+            (str(readings), raw_key(found["database"])),
         )
     archive = Path(config["ARCHIVE_PATH"])
     if found["archive"] and archive.exists() and archive.stat().st_size > 0:
@@ -192,8 +202,12 @@ def _write_domain(archive, conn, domain: str, tables, generated_at: str) -> int:
 
 
 def csv_name(schema: str, table: str) -> str:
-    """The table's file in csv/: the journal of readings has the main journal's tables."""
-    return f"csv/consultations-{table}.csv" if schema == "readings" else f"csv/{table}.csv"
+    """The table's file in csv/: the journals of readings have the main journal's tables."""
+    if schema == "readings":
+        return f"csv/consultations-{table}.csv"
+    if schema.startswith("readings_"):
+        return f"csv/consultations-{schema[9:]}-{table}.csv"
+    return f"csv/{table}.csv"
 
 
 def _write_csv(archive, conn, schema: str, table: str) -> None:

@@ -36,14 +36,18 @@ DESCRIPTIONS = {
     "archive": "Archive (base distincte) : dossiers archivés (document JSON scellé de chaque "
     "dossier) et comptes anonymes",
     "audit": "Journal des traces scellé (chaîne d'empreintes à clé), points de départ après "
-    "purge et date de création du journal des consultations",
+    "purge et date de création de chaque journal des consultations",
     "consultations": "Journal des consultations (base distincte, lectures.db) : traces des "
     "pages consultées sans modification, chaîne scellée de son côté, et ses points de départ "
     "après purge",
+    "consultations-N": "Journaux des consultations suivants (lectures-2.db, lectures-3.db…, un "
+    "par processus du serveur qui a écrit des consultations) : mêmes tables que consultations",
     "compliance": "Sauvegardes (exécutions, tests de restauration), main courante et ses notes",
     "governance": "Registre des violations et ses compléments, revues des habilitations, mesures confirmées par le cabinet",
     restitution.OTHER: "Tables qu'aucun domaine ne nomme encore (versions ultérieures)",
 }
+
+FURTHER_READINGS = {"type": "string", "pattern": "^consultations-[0-9]+$"}
 
 TABLE = {
     "type": "object",
@@ -96,6 +100,14 @@ def document(conn) -> dict:
                 },
             }
         )
+    # Each further journal of readings (one per process that wrote readings, lectures-2.db…)
+    # is its own domain, "consultations-2"…, with the tables of "consultations".
+    readings_rule = next(
+        r for r in rules if r["if"]["properties"]["domain"]["const"] == "consultations"
+    )
+    rules.append(
+        {"if": {"properties": {"domain": FURTHER_READINGS}}, "then": readings_rule["then"]}
+    )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "cabinet-restitution-v1",
@@ -112,8 +124,11 @@ def document(conn) -> dict:
             "schema": {"const": "cabinet-restitution"},
             "version": {"const": 1},
             "domain": {
-                "enum": domains,
-                "description": "; ".join(f"{name} : {DESCRIPTIONS[name]}" for name in domains),
+                "anyOf": [{"enum": domains}, FURTHER_READINGS],
+                "description": "; ".join(
+                    f"{name} : {DESCRIPTIONS[name]}" for name in [*domains[:-1], "consultations-N"]
+                )
+                + f" ; {restitution.OTHER} : {DESCRIPTIONS[restitution.OTHER]}",
             },
             "generated_at": {
                 "type": "string",

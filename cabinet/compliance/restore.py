@@ -63,7 +63,7 @@ def _build(path: Path, manifest: dict, found: dict, targets: dict[str, Path]) ->
     key, audit_key = found["backup"], bytes.fromhex(found["audit"])
     built = []
     for entry in manifest["files"]:
-        final = targets[entry["store"]]
+        final = _place(targets, entry)
         own_key = found["archive"] if entry["store"] == "archive" else found["database"]
         temporary = final.with_name(final.name + ".restauration")
         temporary.unlink(missing_ok=True)
@@ -79,6 +79,16 @@ def _build(path: Path, manifest: dict, found: dict, targets: dict[str, Path]) ->
         snapshot.fsync_file(temporary)
         built.append((temporary, final))
     return built
+
+
+def _place(targets: dict[str, Path], entry: dict) -> Path:
+    """Where a backed-up file goes: its store's place; a further journal of readings
+    (lectures-2.db…) beside the first, under its own name."""
+    if entry["store"] == "readings" and entry["name"] != backups.READINGS:
+        if not backups.FURTHER_READINGS.match(entry["name"]):
+            raise BackupError(f"Fichier inattendu dans la sauvegarde : {entry['name']}.")
+        return targets["readings"].with_name(entry["name"])
+    return targets[entry["store"]]
 
 
 def restore_to(app: Flask, reference: str, target: Path, folder: Path | None = None) -> dict:
@@ -122,12 +132,14 @@ def restore_in_place(app: Flask, reference: str, folder: Path | None = None) -> 
             "archive": Path(config["ARCHIVE_PATH"]),
         }
         built = _build(path, manifest, found, targets)
-        _close_stores(found, targets)
+        # Every journal of readings of the instance, also those the backup has not.
+        present = [p for _, p in db.readings_files(targets["readings"]) if p != targets["readings"]]
+        _close_stores(found, targets, present)
         stamp = f"{utcnow():%Y%m%d-%H%M%S}"
         aside = []
-        # The archive (and the journal of readings) too when the backup has none: the
+        # The archive (and the journals of readings) too when the backup has none: the
         # instance returns to that moment.
-        for final in targets.values():
+        for final in [*targets.values(), *present]:
             aside += _set_aside(final, stamp)
         for temporary, final in built:
             os.rename(temporary, final)
@@ -145,15 +157,16 @@ def restore_in_place(app: Flask, reference: str, folder: Path | None = None) -> 
     }
 
 
-def _close_stores(found: dict, targets: dict[str, Path]) -> None:
+def _close_stores(found: dict, targets: dict[str, Path], further: list[Path]) -> None:
     """Fold each current WAL into its database, then close: the files set aside are whole."""
     db.close_stores()
-    for store in targets:
+    places = [*targets.items(), *(("readings", path) for path in further)]
+    for store, place in places:
         key = found["archive"] if store == "archive" else found["database"]
-        if key is None or not targets[store].exists():
+        if key is None or not place.exists():
             continue
         try:
-            conn = snapshot.connect(targets[store], key)
+            conn = snapshot.connect(place, key)
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.close()
         except snapshot.DatabaseError:

@@ -31,8 +31,7 @@ import time
 from flask import current_app
 from peewee import OperationalError
 
-from cabinet.audit import trace
-from cabinet.audit.journals import JOURNALS
+from cabinet.audit import journals, trace
 from cabinet.audit.services import heads, trace_many
 from cabinet.db import database, insert_rows, retrying, utcnow
 from cabinet.patients.identity import search_key
@@ -163,20 +162,21 @@ def _truncate_wal(store) -> None:
         store.pragma("busy_timeout", usual)
 
 
-def trace_mark() -> tuple[int, ...]:
+def trace_mark() -> dict[str, int]:
     """The number of each journal's last entry (audit/journals.py): taken before files are
     scanned and read, so that the move can tell which of them someone opened or changed
     since (`_delete_archived`)."""
     return heads()
 
 
-def _touched_since(since: tuple[int, ...]) -> set[str]:
-    """The files named by a trace written after the mark, in either journal."""
+def _touched_since(since: dict[str, int]) -> set[str]:
+    """The files named by a trace written after the mark, in any journal (one created since
+    the mark is read whole)."""
     sql = 'SELECT DISTINCT "patient_ref" FROM "trace" WHERE "seq" > ?'
     return {
         ref
-        for journal, mark in zip(JOURNALS, since, strict=True)
-        for (ref,) in journal.db.execute_sql(sql, (mark,)).fetchall()
+        for journal in journals.every()
+        for (ref,) in journal.db.execute_sql(sql, (since.get(journal.name, 0),)).fetchall()
     }
 
 
@@ -212,7 +212,7 @@ def archive_batch(
     delete_on: dict[int, datetime.date],
     actor=None,
     copies: list | None = None,
-    since: tuple[int, ...] | None = None,
+    since: dict[str, int] | None = None,
 ) -> tuple[float, list]:
     """Archive these patients: the three steps for the whole batch. `copies` are their
     step A rows if already prepared (archive_copies); `since`, the journal's mark taken
@@ -243,7 +243,7 @@ def _insert_pending(rows: list[dict]) -> None:
         insert_rows(ArchivedFile, rows, replace=True)
 
 
-def _delete_archived(patients: list, delete_on: dict, actor, since: tuple) -> list[str]:
+def _delete_archived(patients: list, delete_on: dict, actor, since: dict) -> list[str]:
     """Step B. A file opened or changed after the mark (every read and every change of a file
     writes a trace naming it, T1, in the transaction of the change) may differ from its copy,
     or no longer be due: it stays in the active base, and the next run looks at it again.
