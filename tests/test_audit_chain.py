@@ -257,3 +257,62 @@ def test_a_period_is_found_as_the_range_of_numbers_the_times_give(app):
             for moment in moments:
                 scanned = model.select(fn.MIN(model.seq)).where(model.at >= moment).scalar()
                 assert first_seq_from(model, moment) == scanned, moment
+
+
+def _reference(row: dict) -> bytes:
+    """chain.canonical as it was written first: json.dumps, keys sorted."""
+    import json
+
+    fields = {name: row[name] for name in chain.SEALED_FIELDS}
+    fields["at"] = row["at"].isoformat(timespec="microseconds")
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def test_the_canonical_form_is_json_dumps_byte_for_byte():
+    """T2: canonical() writes the JSON itself for the values the application writes (issue
+    20); every seal ever made must stay the same. Texts of every kind, numbers, None, and
+    values of another type (which go through json.dumps)."""
+    import random
+
+    from faker import Faker
+
+    fake = Faker("fr_FR")
+    fake.seed_instance(20)
+    generator = random.Random(20)
+    odd = [
+        '"',
+        "\\",
+        "\n\t\r\b\f",
+        "\x00\x01\x1f\x7f",
+        "\u2028\u2029",
+        "é à ç œ",
+        "😀 𝄞",
+        "</script>",
+    ]
+    values = [
+        *odd,
+        "",
+        None,
+        0,
+        -1,
+        2**70,
+        True,  # not an int to the JSON writer: it goes through json.dumps
+        1.5,
+    ]
+    for index in range(400):
+        row = {
+            "seq": generator.choice([index, 2**40 + index]),
+            "at": datetime.datetime(2026, 12, 7, 10, 0, 0, generator.choice([0, 1, 999_999])),
+            "actor_id": generator.choice([None, index, -index]),
+            "actor_name": generator.choice([fake.name(), *odd]),
+            "role": generator.choice(["secretary", "practitioner", ""]),
+            "action": "patient.view",
+            "patient_ref": generator.choice([None, fake.uuid4(), *odd]),
+            "target": generator.choice(["patient", f"appointment:{fake.uuid4()}"]),
+            "detail": generator.choice([fake.sentence(), "".join(odd)]),
+            "client_address": generator.choice(["127.0.0.1", "::1", ""]),
+            "outcome": "ok",
+        }
+        if index % 5 == 0:
+            row[generator.choice(chain.SEALED_FIELDS[2:])] = generator.choice(values)
+        assert chain.canonical(row) == _reference(row), row

@@ -218,3 +218,62 @@ def test_a_tampered_journal_of_readings_in_a_backup_fails_its_restore_test(
             folder / "lectures.db", copy_key, backup_app.extensions["cabinet.audit_key"]
         )
     assert problems and "journal des traces altéré" in problems[0]
+
+
+def test_a_reading_chains_after_whatever_else_wrote_its_journal(app, instance):
+    """T2: a reading written alone keeps the chain's head it left last time (issue 20),
+    unless the journal changed since: another connection's entries (another process), an
+    entry written by this connection another way, a prune. The chain verifies after each."""
+    from cabinet.audit import jobs, verification
+    from cabinet.audit.chain import seal
+    from cabinet.compliance import snapshot
+    from cabinet.db import insert_rows, utcnow
+
+    key = app.extensions["cabinet.audit_key"]
+
+    def by_hand(db):
+        """One sealed entry appended as another writer would, through `db`."""
+        seq, previous = db.execute(
+            "SELECT seq, seal FROM trace ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        fields = {
+            "seq": seq + 1,
+            "at": utcnow(),
+            "actor_id": None,
+            "actor_name": "autre",
+            "role": "",
+            "action": "patient.view",
+            "patient_ref": "ref-autre",
+            "target": "patient",
+            "detail": "",
+            "client_address": "",
+            "outcome": "ok",
+        }
+        fields["seal"] = seal(key, fields, previous)
+        return fields
+
+    with app.app_context():
+        first = trace(None, "patient.view", patient="ref-1", target="patient")
+        # Another connection to the file, as another process would write.
+        other = snapshot.connect(instance / "lectures.db", all_keys(instance)["database"])
+        fields = by_hand(other)
+        other.execute(
+            f"INSERT INTO trace ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",  # noqa: S608
+            [str(v) if k == "at" else v for k, v in fields.items()],
+        )
+        other.close()
+        second = trace(None, "patient.view", patient="ref-2", target="patient")
+        assert second.seq == first.seq + 2
+        # This connection, another way (peewee's own transaction).
+        with journals.READINGS_JOURNAL.db.atomic():
+            row = by_hand(journals.READINGS_JOURNAL.db.connection())
+            insert_rows(journals.READINGS_JOURNAL.model, [row])
+        third = trace(None, "patient.view", patient="ref-3", target="patient")
+        assert third.seq == second.seq + 2
+        assert verification.verify_journals(key)["consultations"] == third.seq
+    with app.test_request_context():
+        jobs.run(utcnow() + datetime.timedelta(days=4000))  # everything pruned
+    with app.app_context():
+        last = trace(None, "patient.view", patient="ref-4", target="patient")
+        assert last.seq == third.seq + 1
+        assert verification.verify_journals(key)["consultations"] == 1

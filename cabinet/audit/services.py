@@ -7,7 +7,7 @@ import itertools
 from typing import NamedTuple
 
 from flask import current_app, has_request_context, request
-from peewee import fn
+from peewee import __exception_wrapper__, fn
 
 from cabinet import csvsafe
 from cabinet.audit import journals
@@ -56,6 +56,8 @@ def trace(
         raise ValueError(f"Undeclared audit action {action!r}")
     fields = _fields(actor, action, patient, target, detail, outcome)
     journal = journals.for_action(action)
+    if journal is not journals.MAIN and not journal.db.transaction_depth():
+        return _write_reading(journal, fields)
     # IMMEDIATE when trace() opens the transaction itself (CLI, jobs, readings); inside a
     # request's change the transaction already holds the write lock, so reading the chain's
     # head is race-free.
@@ -71,6 +73,47 @@ def trace(
     # Its journal and number, not a model instance: most callers keep nothing, and building
     # one on every page view cost a tenth of the trace (issue 20).
     return Traced(journal.name, fields["seq"])
+
+
+def _write_reading(journal, fields: dict) -> Traced:
+    """A reading written alone in this process's journal of readings: what trace() does, in
+    its own short transaction, by plain statements — every page view runs it (issue 20).
+
+    The chain's head is read again only when the journal may have changed since this
+    connection's last trace: another connection committed (SQLite's data_version) or this
+    one wrote something else (its count of changes). A prune leaves the head as it is (the
+    checkpoint keeps the last seal)."""
+    db = journal.db
+    connection = db.connection()
+    with __exception_wrapper__:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            version = connection.execute("PRAGMA data_version").fetchone()[0]
+            state = (connection, version, connection.total_changes)
+            known = _known_heads.get(journal.name)
+            if known and known[0] is connection and known[1:3] == state[1:]:
+                seq, previous = known[3], known[4]
+            else:
+                seq, previous = _head(journal)
+            # Stamped under the lock, as in trace().
+            fields["at"] = utcnow()
+            fields["seq"] = seq = seq + 1
+            fields["seal"] = sealed = seal(_audit_key(), fields, previous)
+            connection.execute(_READING_INSERT, [fields[name] for name in FIELDS])
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+    _known_heads[journal.name] = (connection, version, connection.total_changes, seq, sealed)
+    return Traced(journal.name, seq)
+
+
+# Per journal of readings, what this process's last trace left: (connection, data_version,
+# its count of changes, number, seal).
+_known_heads: dict[str, tuple] = {}
+_COLUMNS = ", ".join(f'"{name}"' for name in FIELDS)
+_READING_INSERT = f'INSERT INTO "trace" ({_COLUMNS}) VALUES ({", ".join("?" * len(FIELDS))})'  # noqa: S608
 
 
 def _fields(actor, action, patient, target, detail, outcome) -> dict:
