@@ -56,3 +56,16 @@ def bulk_traces(app, total: int, journal=None) -> float:
             with db.atomic():
                 model.insert_many(rows).execute()
     return time.perf_counter() - start
+
+
+def second_readings_journal(app):
+    """The journal of readings the second gunicorn worker writes (lectures-2.db, created and
+    recorded as that worker would: audit/journals.py), for the bench to fill like the first:
+    each worker then writes into a journal of a practice's size, not into a new file."""
+    from cabinet import db
+    from cabinet.audit import journals
+
+    with app.app_context():
+        if 2 not in db.readings_slots():
+            db._create_readings(2)
+        return journals.readings(2)

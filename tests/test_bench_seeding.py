@@ -2,7 +2,7 @@
 hold: each journal's chain verifies, and its times follow its numbers and stay in the past,
 also when written after the pages' own traces."""
 
-from bench.seeding import bulk_traces
+from bench.seeding import bulk_traces, second_readings_journal
 from cabinet.audit import journals
 from cabinet.audit.verification import verify_journals
 from cabinet.db import utcnow
@@ -15,6 +15,7 @@ def test_bulk_traces_keep_each_journal_verifiable_and_in_time_order(app, secreta
     assert heads["consultations"] >= 1
     bulk_traces(app, heads["principal"] + 40)
     bulk_traces(app, heads["consultations"] + 60, journals.READINGS_JOURNAL)
+    bulk_traces(app, 30, second_readings_journal(app))  # the second worker's, created
     with app.app_context():
         counts = verify_journals(app.extensions["cabinet.audit_key"])
         for journal in journals.every():
@@ -23,4 +24,5 @@ def test_bulk_traces_keep_each_journal_verifiable_and_in_time_order(app, secreta
     assert counts == {
         "principal": heads["principal"] + 40,
         "consultations": heads["consultations"] + 60,
+        "consultations-2": 30,
     }
