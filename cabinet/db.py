@@ -293,11 +293,20 @@ def _readings_lock(slot: int) -> Path:
 def readings_store(slot: int) -> CabinetDatabase:
     """This process's handle on journal of readings `slot`, pointed at the open instance
     (its connection opens at first use)."""
+    store = _readings_stores.get(slot)
+    first = _readings_place["first"]
+    if store is not None and _pointed.get(slot) is first:
+        return store  # every reading of a second worker asks (issue 20)
     store = _readings_stores.setdefault(slot, CabinetDatabase(None))
     path = readings_path(slot)
     if store.database != str(path):
         configure(store, path, _readings_place["key"])
+    _pointed[slot] = first
     return store
+
+
+# The instance (its first journal's path, the very object) each store was last pointed at.
+_pointed: dict[int, Path] = {}
 
 
 def _missing_readings(path: Path) -> StartupError:
@@ -353,7 +362,7 @@ def writing_slot() -> int:
     process (a lock file the kernel frees when the process ends, however it ends). One
     writer per file: no other process's commit empties this one's pages, no lock to wait
     for. A journal claimed for the first time is created and recorded in the active base."""
-    first = Path(_readings_place["first"])
+    first = _readings_place["first"]
     pid = os.getpid()
     claimed = _writing.get(first)
     if claimed and claimed[0] == pid:
