@@ -42,7 +42,7 @@ def prepare(patients: int, appointments: int, traces: int) -> tuple[Path, dict]:
         facts = json.loads(ready.read_text())
         if "readings_2_s" not in facts:  # seeded before each worker had its own journal
             app = instance_app(folder)
-            facts["readings_2_s"] = bulk_traces(app, traces, second_readings_journal(app))
+            facts["readings_2_s"] = round(bulk_traces(app, traces, second_readings_journal(app)), 1)
             ready.write_text(json.dumps(facts))
         return folder, facts
     shutil.rmtree(folder, ignore_errors=True)
