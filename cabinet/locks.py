@@ -10,11 +10,12 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
 # Each lock this process holds for its life, with the process that took it: a child forked
 # after the lock was taken shares the parent's hold and must not count it as its own.
-_held: dict[Path, tuple[int, IO]] = {}
+# A descriptor rather than a file object: held on purpose until the process ends, it is no
+# "unclosed file" to warn about at exit.
+_held: dict[Path, tuple[int, int]] = {}
 
 
 class Busy(Exception):
@@ -29,13 +30,13 @@ def hold(path: Path) -> bool:
     if path in _held and _held[path][0] == pid:
         return True
     # Created 0600 whatever the umask, like every file of the instance.
-    handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        handle.close()
+        os.close(fd)
         return False
-    _held[path] = (pid, handle)
+    _held[path] = (pid, fd)
     return True
 
 
