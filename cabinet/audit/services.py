@@ -36,7 +36,8 @@ def _audit_key() -> bytes:
 
 
 class Traced(NamedTuple):
-    """What `trace()` wrote: the journal ("principal", "consultations") and the number."""
+    """What `trace()` wrote: the journal ("principal", "consultations", "consultations-2"…)
+    and the number."""
 
     journal: str
     seq: int

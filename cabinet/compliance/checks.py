@@ -97,8 +97,8 @@ def problems(folder: Path, key: str, audit_key: bytes | None) -> list[str]:
     # process that wrote readings): each must be in the backup.
     recorded = (stores["active"].get("tables") or {}).get("readings_journal") or 0
     carried = {str(entry.get("name")) for entry in entries if entry.get("store") == "readings"}
-    wanted = ["lectures.db", *(f"lectures-{n}.db" for n in range(2, recorded + 1))]
-    for name in wanted[:recorded]:
+    for number in range(1, recorded + 1):
+        name = "lectures.db" if number == 1 else f"lectures-{number}.db"
         if name not in carried:
             found.append(f"La sauvegarde ne contient pas le journal des consultations ({name}).")
     return found
