@@ -2,7 +2,10 @@
 runs it (sync workers, one per core), real logins (the secretary with her password, a
 practitioner with a software authenticator through the real WebAuthn endpoints), and wrk
 (8 connections) in interleaved rounds against a bare template route of the same server.
-Prints a table and returns the figures for bench/results.json; asserts nothing.
+With --plain, an unencrypted copy of the same data is served beside it by a second
+gunicorn, and each round drives each page on both, one right after the other: the SQLCipher
+ratio is the median of those pairs. Prints a table and returns the figures for
+bench/results.json; asserts nothing.
 
 Usage: python -m bench.pages [--patients 100000] [--appointments 1000000] [--traces 3000000]
                              [--rounds 3] [--seconds 10] [--plain]
@@ -19,7 +22,7 @@ import statistics
 import subprocess
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from bench.http import Browser
@@ -229,20 +232,54 @@ def served_pages():
         yield port, _pages(port, facts, accounts)
 
 
-def measure(folder, facts, accounts, rounds: int, seconds: int, plain: bool = False) -> dict:
-    env = {"CABINET_BENCH_PLAIN": "1"} if plain else {}
-    wsgi = "bench.wsgi:plain_app" if plain else "bench.wsgi:app"
-    samples: dict[str, list[dict]] = {}
-    with gunicorn(folder, workers=os.cpu_count() or 2, wsgi=wsgi, env=env) as port:
-        pages = _pages(port, facts, accounts)
-        for page in pages.values():
-            _check(port, page)
-        for _ in range(rounds):
-            for name, page in pages.items():
-                samples.setdefault(name, []).append(drive(port, page, seconds))
-        for page in pages.values():
-            _check(port, page)
-    return _summarise(samples)
+def measure(folder, facts, accounts, rounds: int, seconds: int, plain: Path | None = None) -> dict:
+    """Each page in `rounds` interleaved rounds, as served from `folder` (encrypted) and,
+    given `plain`, from its unencrypted copy served at the same time by a second gunicorn:
+    in each round, each page is driven on one server then on the other (in turn first), so
+    the SQLCipher ratio compares figures taken seconds apart. Two runs taken one after the
+    other compared the machine's moods as much as the encryption: the bare route itself moved
+    by a fifth between them (docs/operations.md, 2026-12-07). The idle server waits in
+    accept(): it takes no CPU from the one being driven."""
+    servers = {"encrypted": (folder, "bench.wsgi:app", {})}
+    if plain is not None:
+        servers["unencrypted"] = (plain, "bench.wsgi:plain_app", {"CABINET_BENCH_PLAIN": "1"})
+    samples: dict[str, dict[str, list[dict]]] = {side: {} for side in servers}
+    with ExitStack() as stack:
+        pages = {}
+        for side, (where, wsgi, env) in servers.items():
+            workers = os.cpu_count() or 2
+            port = stack.enter_context(gunicorn(where, workers=workers, wsgi=wsgi, env=env))
+            pages[side] = (port, _pages(port, facts, accounts))
+        for port, driven in pages.values():
+            for page in driven.values():
+                _check(port, page)
+        sides = list(servers)
+        for round_ in range(rounds):
+            for name in pages["encrypted"][1]:
+                for side in sides if round_ % 2 == 0 else reversed(sides):
+                    port, driven = pages[side]
+                    samples[side].setdefault(name, []).append(drive(port, driven[name], seconds))
+        for port, driven in pages.values():
+            for page in driven.values():
+                _check(port, page)
+    tables = {side: _summarise(runs) for side, runs in samples.items()}
+    if plain is not None:
+        tables["sqlcipher_ratio"] = _ratios(samples["encrypted"], samples["unencrypted"])
+    return tables
+
+
+def _ratios(encrypted: dict[str, list[dict]], unencrypted: dict[str, list[dict]]) -> dict:
+    """Per page, the median over rounds of encrypted / unencrypted requests/s, each pair
+    taken in the same round."""
+    return {
+        name: round(
+            statistics.median(
+                a["rps"] / b["rps"] for a, b in zip(runs, unencrypted[name], strict=True)
+            ),
+            3,
+        )
+        for name, runs in encrypted.items()
+    }
 
 
 def _summarise(samples: dict[str, list[dict]]) -> dict:
@@ -314,19 +351,20 @@ def run(patients, appointments, traces, rounds, seconds, plain) -> dict:
         "readings_2_s": facts.get("readings_2_s"),
     }
     accounts = _accounts(folder, facts)
-    results["encrypted"] = measure(folder, facts, accounts, rounds, seconds)
+    copy = plain_copy(folder) if plain else None
+    try:
+        results.update(measure(folder, facts, accounts, rounds, seconds, plain=copy))
+    finally:
+        if copy is not None:
+            shutil.rmtree(copy, ignore_errors=True)
     print_table(f"SQLCipher, {patients} patients, {appointments} rendez-vous", results["encrypted"])
     if plain:
-        copy = plain_copy(folder)
-        try:
-            results["unencrypted"] = measure(copy, facts, accounts, rounds, seconds, plain=True)
-        finally:
-            shutil.rmtree(copy, ignore_errors=True)
-        print_table("Copie non chiffrée (banc seulement)", results["unencrypted"])
-        results["sqlcipher_ratio"] = {
-            name: round(results["encrypted"][name]["rps"] / results["unencrypted"][name]["rps"], 3)
-            for name in results["encrypted"]
-        }
+        print_table(
+            "Copie non chiffrée (banc seulement), servie en même temps", results["unencrypted"]
+        )
+        print("\nChiffré / non chiffré, médiane des manches (chaque paire dans la même manche)")
+        for name, ratio in results["sqlcipher_ratio"].items():
+            print(f"{name:<14}{ratio:>9}")
     return results
 
 
