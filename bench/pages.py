@@ -244,28 +244,31 @@ def measure(folder, facts, accounts, rounds: int, seconds: int, plain: Path | No
     if plain is not None:
         servers["unencrypted"] = (plain, "bench.wsgi:plain_app", {"CABINET_BENCH_PLAIN": "1"})
     samples: dict[str, dict[str, list[dict]]] = {side: {} for side in servers}
+    workers = os.cpu_count() or 2
     with ExitStack() as stack:
         pages = {}
         for side, (where, wsgi, env) in servers.items():
-            workers = os.cpu_count() or 2
             port = stack.enter_context(gunicorn(where, workers=workers, wsgi=wsgi, env=env))
             pages[side] = (port, _pages(port, facts, accounts))
-        for port, driven in pages.values():
-            for page in driven.values():
-                _check(port, page)
+        _check_all(pages.values())
         sides = list(servers)
         for round_ in range(rounds):
             for name in pages["encrypted"][1]:
                 for side in sides if round_ % 2 == 0 else reversed(sides):
                     port, driven = pages[side]
                     samples[side].setdefault(name, []).append(drive(port, driven[name], seconds))
-        for port, driven in pages.values():
-            for page in driven.values():
-                _check(port, page)
+        _check_all(pages.values())
     tables = {side: _summarise(runs) for side, runs in samples.items()}
     if plain is not None:
         tables["sqlcipher_ratio"] = _ratios(samples["encrypted"], samples["unencrypted"])
     return tables
+
+
+def _check_all(servers) -> None:
+    """Before and after the rounds: each server's sessions still open each page."""
+    for port, driven in servers:
+        for page in driven.values():
+            _check(port, page)
 
 
 def _ratios(encrypted: dict[str, list[dict]], unencrypted: dict[str, list[dict]]) -> dict:
