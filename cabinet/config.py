@@ -6,12 +6,28 @@ chooses itself (durations, names, sharing) are settings stored in the database.
 
 import os
 import re
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 # The practice's legal time: every stored time is naive UTC, shown and typed in this zone.
 TIMEZONE = ZoneInfo("Europe/Paris")
+
+
+def use_practice_clock() -> None:
+    """Make the process's local time the practice's, so that "today" (`date.today()`, a
+    form's default date, the last day of a report) is the practice's day whatever zone the
+    server's system clock is set to. Found when the suite ran at 00:02 in Paris on a machine
+    kept in UTC: « today » was still the day before, and the access report, ending
+    « today », left out the reading just made. Stored times are UTC and do not move."""
+    os.environ["TZ"] = TIMEZONE.key
+    time.tzset()
+
+
+# At import: everything that asks for today's date, in the app, the CLI, gunicorn's
+# configuration and the tests alike, imports this module first.
+use_practice_clock()
 
 
 def _env_bool(name: str, default: bool) -> bool:
