@@ -167,8 +167,69 @@ def test_the_agenda_offers_free_slots_only_within_opening_hours(
                 booking(who, make_patient(), kinds["Séance"], FUTURE, hour, minute), secretary
             )
     agenda = secretary_client.get(f"/agenda/?jour={FUTURE.isoformat()}").get_data(as_text=True)
-    assert re.findall(r"Libre à (\d\d:\d\d) — réserver", agenda) == ["09:30", "19:00"]
+    # 09:30 is free until the next appointment (10:30); 19:00, in an agenda without opening
+    # hours and nothing after, is free without a bound to say.
+    assert _free_slots(agenda) == [("09:30", "1 h"), ("19:00", "")]
     week = secretary_client.get(
         f"/agenda/?jour={FUTURE.isoformat()}&vue=semaine&praticien={doctor.ref}"
     ).get_data(as_text=True)
-    assert re.findall(r"Libre à (\d\d:\d\d) — réserver", week) == ["09:30"]
+    assert _free_slots(week) == [("09:30", "1 h")]
+
+
+def _free_slots(agenda: str) -> list[tuple[str, str]]:
+    """(time, how long) of each « Libre à 09:30 (1 h) — réserver » of an agenda page."""
+    return re.findall(r"Libre à (\d\d:\d\d)(?: \(([^)]*)\))? — réserver", agenda)
+
+
+def _chosen_type(page: str) -> str:
+    (chosen,) = re.findall(
+        r'<option selected value="[^"]*"[^>]*>([^<]*)</option>|'
+        r'<option value="[^"]*"[^>]*selected[^>]*>([^<]*)</option>',
+        page.split('name="appointment_type"', 1)[1].split("</select>", 1)[0],
+    )
+    return "".join(chosen)
+
+
+def test_a_free_slot_says_how_long_it_lasts_and_books_a_type_that_fits(
+    app, secretary_client, user, make_patient, kinds
+):
+    """Found in a walk-through: the 15 minutes left between two appointments opened the
+    booking form on « Séance (30 min) », and booking it refused. The agenda now says how
+    long each free slot lasts, and its link proposes the longest type that fits — the
+    usual one when it does."""
+    from cabinet.appointments import availability
+
+    doctor, secretary = user("practitioner"), user("secretary")
+    with app.test_request_context():
+        availability.add_opening_hours(
+            secretary, doctor.ref, FUTURE.weekday(), datetime.time(8), datetime.time(12)
+        )
+        # Sessions of 30 minutes at 09:00, 09:45 and 10:45; closing at 12:00.
+        for hour, minute in ((9, 0), (9, 45), (10, 45)):
+            services.book(
+                booking(doctor, make_patient(), kinds["Séance"], FUTURE, hour, minute), secretary
+            )
+    agenda = secretary_client.get(f"/agenda/?jour={FUTURE.isoformat()}").get_data(as_text=True)
+    assert _free_slots(agenda) == [("09:30", "15 min"), ("10:15", "30 min"), ("11:15", "45 min")]
+    short, _, rest = re.findall(r'<a href="([^"]*)">Libre à', agenda)
+    assert short.endswith("&amp;heure=09:30&amp;libre=15")
+    assert rest.endswith("&amp;heure=11:15&amp;libre=45")
+    form = secretary_client.get(short.replace("&amp;", "&")).get_data(as_text=True)
+    assert _chosen_type(form) == "Séance courte (15 min)"
+    assert re.search(r'<input[^>]*name="time"[^>]*value="09:30"', form), form
+    # Where the usual type fits, it stays the one proposed.
+    assert _chosen_type(
+        secretary_client.get(rest.replace("&amp;", "&")).get_data(as_text=True)
+    ) == ("Séance (30 min)")
+    # A gap no type fits (5 minutes) leaves the usual choice; the booking will say why.
+    tight = secretary_client.get(
+        f"/agenda/rdv/nouveau?praticien={doctor.ref}&jour={FUTURE}&heure=09:30&libre=5"
+    ).get_data(as_text=True)
+    assert _chosen_type(tight) == "Séance (30 min)"
+    # What the link says is what booking accepts: the short type fits the gap.
+    patient = make_patient()
+    booked = secretary_client.post(
+        "/agenda/rdv/nouveau",
+        data=_form(patient, doctor, kinds["Séance courte"], FUTURE, time="09:30"),
+    )
+    assert booked.status_code == 302

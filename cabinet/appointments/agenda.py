@@ -187,6 +187,10 @@ class Cell:
     what: str  # "Soins infirmiers · À domicile · Honoré"
     notes: tuple[str, ...] = ()  # from the domains above ("séance 7/10"), set by agenda_page
     free_after: bool = False  # the slot after it is free in its column (set per column)
+    # How long that slot is free: until the next appointment of the column or the end of the
+    # opening hours, None when neither bounds it (set per column with free_after).
+    free_minutes: int | None = None
+    free_for: str = ""  # the same, as the agenda says it: « 15 min », « 1 h 30 »
     href: str = ""  # its page, and the free slot's booking page: set by the view (CellLinks)
     free_href: str = ""
 
@@ -360,6 +364,39 @@ def _open_at(hours: list[tuple[int, str, str]] | None, day: datetime.date, time:
     return any(w == weekday and opens <= at < closes for w, opens, closes in hours)
 
 
+def _closing_at(hours: list[tuple[int, str, str]] | None, day: datetime.date, time: str):
+    """When the opening interval holding `time` ("18:30", Paris) on `day` closes ("19:00:00"),
+    or None without one."""
+    at = f"{time}:00"
+    weekday = day.weekday()
+    return next((c for w, o, c in hours or () if w == weekday and o <= at < c), None)
+
+
+def _minutes(time: str) -> int:
+    return int(time[:2]) * 60 + int(time[3:5])
+
+
+def _free_minutes(cell: Cell, following: Cell | None, hours) -> int | None:
+    """How long the slot after `cell` stays free: until the next appointment or closing."""
+    bounds = []
+    if following is not None:
+        bounds.append(int((following.starts_at - cell.ends_at).total_seconds()) // 60)
+    closes = _closing_at(hours, cell.day, cell.end_text)
+    if closes is not None:
+        bounds.append(_minutes(closes) - _minutes(cell.end_text))
+    return min(bounds) if bounds else None
+
+
+def free_length(minutes: int | None) -> str:
+    """« 15 min », « 1 h », « 1 h 30 »; "" when nothing bounds the slot."""
+    if minutes is None:
+        return ""
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
 def _column(title, day, practitioner, cells: list[Cell], absences, hours=None) -> Column:
     for cell, following in zip(cells, [*cells[1:], None], strict=False):
         # A free slot follows a kept appointment when nothing starts right after it and
@@ -370,6 +407,12 @@ def _column(title, day, practitioner, cells: list[Cell], absences, hours=None) -
             and (following is None or following.starts_at > cell.ends_at)
             and _open_at(hours, cell.day, cell.end_text)
         )
+        if cell.free_after:
+            # Said on the agenda and given to the booking form, which then proposes a type
+            # that fits (found in a walk-through: a 15-minute gap opened the form on a
+            # 30-minute type, and booking it refused).
+            cell.free_minutes = _free_minutes(cell, following, hours)
+            cell.free_for = free_length(cell.free_minutes)
     away = []
     if absences:  # most columns have none: no zone conversion for them
         start, end = schedule.local_day_bounds(day)

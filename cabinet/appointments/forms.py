@@ -86,7 +86,7 @@ class _Booking(_Place, _TakingOn):
     def offer(self, practitioners, types) -> None:
         """The agendas and appointment types to choose from ("Séance" unless one is chosen)."""
         self.practitioner.choices = [(p.ref, p.display_name) for p in practitioners]
-        types = list(types)
+        types = self.offered_types = list(types)
         # A home-visit type ticks "À domicile" in the page (static/js/app.js).
         self.appointment_type.choices = [
             SelectChoice(
@@ -135,6 +135,22 @@ class AppointmentForm(_Booking):
             self.time.data = datetime.time.fromisoformat(args.get("heure", ""))
         except ValueError:
             pass
+        free = args.get("libre", "")
+        if free.isdigit() and len(free) <= 4:
+            self.fit_type(int(free))
+
+    def fit_type(self, minutes: int) -> None:
+        """A free slot of `minutes` (?libre=): keep the chosen type if it fits, else propose
+        the longest one that does (the first offered, between equals); none fitting, the
+        choice stays and the booking explains why it cannot be made."""
+        types = getattr(self, "offered_types", [])
+        chosen = next((t for t in types if str(t.id) == self.appointment_type.data), None)
+        if chosen is not None and chosen.duration_minutes <= minutes:
+            return
+        fitting = [t for t in types if t.duration_minutes <= minutes]
+        if fitting:
+            longest = max(fitting, key=lambda t: t.duration_minutes)
+            self.appointment_type.data = str(longest.id)
 
     def details(self) -> dict:
         return {**super().details(), "visit_address": self.visit_address.data}

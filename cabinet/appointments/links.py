@@ -31,3 +31,5 @@ class CellLinks:
                     # What urlencode writes for "08:30" with ":" kept: the column's link
                     # and the time, without encoding the column's part again per cell.
                     cell.free_href = f"{column.book_href}&heure={cell.end_text}"
+                    if cell.free_minutes is not None:
+                        cell.free_href += f"&libre={cell.free_minutes}"
