@@ -9,6 +9,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from flask import has_request_context, request
+
 from cabinet import create_app
 from cabinet.db import database
 
@@ -22,6 +24,38 @@ def instance_app(folder: Path):
     app = create_app({"SCHEDULER": False})
     assert app.test_cli_runner().invoke(args=["init"]).exit_code == 0
     return app
+
+
+def with_untraced_prefix(application):
+    """Bench only: a page asked under UNTRACED is served as itself with trace() a no-op."""
+    from cabinet.audit import services
+
+    real = services.trace
+
+    def trace(*args, **kwargs):
+        if has_request_context() and request.environ.get("bench.untraced"):
+            return None
+        return real(*args, **kwargs)
+
+    # Every module that imported trace() by name (`from cabinet.audit import trace`).
+    for module in list(sys.modules.values()):
+        if (
+            module
+            and module.__name__.startswith("cabinet")
+            and getattr(module, "trace", None) is real
+        ):
+            module.trace = trace
+    served = application.wsgi_app
+
+    def wsgi_app(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(UNTRACED + "/"):
+            environ["PATH_INFO"] = path[len(UNTRACED) :]
+            environ["bench.untraced"] = True
+        return served(environ, start_response)
+
+    application.wsgi_app = wsgi_app
+    return application
 
 
 def bench_account(app, role: str = "secretary") -> tuple[str, str]:

@@ -12,11 +12,10 @@ tests/test_storage.py).
 """
 
 import os
-import sys
 
-from flask import has_request_context, render_template_string, request
+from flask import render_template_string
 
-from bench.served import UNTRACED
+from bench.served import with_untraced_prefix
 from cabinet import create_app, db
 from cabinet.security import public
 
@@ -30,39 +29,7 @@ def _with_bare_route(application):
         """The yardstick: a small template, nothing read, nothing traced."""
         return render_template_string(BARE, word="banc", number=42)
 
-    return _with_untraced_prefix(application)
-
-
-def _with_untraced_prefix(application):
-    """Bench only: a page asked under UNTRACED is served as itself with trace() a no-op."""
-    from cabinet.audit import services
-
-    real = services.trace
-
-    def trace(*args, **kwargs):
-        if has_request_context() and request.environ.get("bench.untraced"):
-            return None
-        return real(*args, **kwargs)
-
-    # Every module that imported trace() by name (`from cabinet.audit import trace`).
-    for module in list(sys.modules.values()):
-        if (
-            module
-            and module.__name__.startswith("cabinet")
-            and getattr(module, "trace", None) is real
-        ):
-            module.trace = trace
-    served = application.wsgi_app
-
-    def wsgi_app(environ, start_response):
-        path = environ.get("PATH_INFO", "")
-        if path.startswith(UNTRACED + "/"):
-            environ["PATH_INFO"] = path[len(UNTRACED) :]
-            environ["bench.untraced"] = True
-        return served(environ, start_response)
-
-    application.wsgi_app = wsgi_app
-    return application
+    return with_untraced_prefix(application)
 
 
 def _plain(database, path, hex_key):
