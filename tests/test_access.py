@@ -191,6 +191,7 @@ MATRIX = {
     "handover.new": PRACTITIONERS,
     "handover.show": PRACTITIONERS,
     "handover.print_sheet": PRACTITIONERS,
+    "handover.end": PRACTITIONERS,
 }
 # Endpoints that would end the very session the walk relies on: covered in test_auth.
 SESSION_ENDING = {"auth.logout"}

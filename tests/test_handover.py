@@ -238,3 +238,90 @@ def test_home_pages_name_the_handover(app, practitioner_client, role_client, use
     home = role_client("locum").get("/").get_data(as_text=True)
     assert "Remplacement de Dr Paul Soignant" in home and "ouverte à partir du" in home
     assert "Remplacée par Léa Remplaçante" in practitioner_client.get("/").get_data(as_text=True)
+
+
+def _end(client, handover, **data):
+    return client.post(f"/passations/{handover.ref}/fin", data=data)
+
+
+def test_the_practitioner_ends_a_handover_early_and_the_locum_loses_access_at_once(
+    app, practitioner_client, role_client, user, period_patient
+):
+    """Found in a walk-through: back early, the practitioner could not end a handover; the
+    locum kept the files until the planned date (only disabling her account cut it)."""
+    locum_user, ref = user("locum"), period_patient.ref
+    _prepare(practitioner_client, locum_user, patients=[period_patient])
+    handover = _handover(app)
+    _shift(app, handover, TODAY - datetime.timedelta(days=3), END)
+    locum = role_client("locum")
+    assert locum.get(f"/soins/{ref}").status_code == 200
+    page = practitioner_client.get(f"/passations/{handover.ref}").get_data(as_text=True)
+    assert "Mettre fin à la passation maintenant" in page
+    # The locum sees the handover but cannot end it.
+    assert "Mettre fin" not in locum.get(f"/passations/{handover.ref}").get_data(as_text=True)
+    assert _end(locum, handover).status_code == 403
+
+    ended = _end(practitioner_client, handover)
+    assert ended.status_code == 302
+    shown = practitioner_client.get(ended.headers["Location"]).get_data(as_text=True)
+    assert "Passation terminée" in shown and "Mettre fin" not in shown
+    yesterday = TODAY - datetime.timedelta(days=1)
+    with app.app_context():
+        from cabinet.patients.models import CareGrant
+
+        assert _handover(app).ends == yesterday
+        assert [g.ends for g in CareGrant.select()] == [yesterday]
+        assert not care_team.is_member(locum_user, period_patient)
+    # At once: the record and the handover are closed to her, refusals traced.
+    assert locum.get(f"/soins/{ref}").status_code == 302
+    assert locum.get(f"/passations/{handover.ref}").status_code == 403
+    (grant_end,) = traces(app, action="care_grant.end")
+    assert grant_end.patient_ref == ref and f"prévu jusqu'au {END:%d/%m/%Y}" in grant_end.detail
+    (whole,) = traces(app, action="handover.end")
+    assert f"fin le {yesterday:%d/%m/%Y} au lieu du {END:%d/%m/%Y}" in whole.detail
+    # No longer among the current ones; a second end changes nothing.
+    with app.test_request_context():
+        from cabinet.handover import services
+
+        assert services.mine(user("practitioner"))["given"] == []
+    again = _end(practitioner_client, handover)
+    assert "déjà terminée" in practitioner_client.get(again.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert len(traces(app, action="handover.end")) == 1
+
+
+def test_a_handover_not_begun_is_cancelled(
+    app, practitioner_client, role_client, user, period_patient
+):
+    _prepare(practitioner_client, user("locum"), patients=[period_patient])
+    handover = _handover(app)
+    page = practitioner_client.get(f"/passations/{handover.ref}").get_data(as_text=True)
+    assert "Annuler la passation" in page
+    assert _end(practitioner_client, handover).status_code == 302
+    with app.app_context():
+        assert _handover(app).ends == START - datetime.timedelta(days=1)
+        # No day of the planned period opens the file any more.
+        assert not care_team.is_member(user("locum"), period_patient, today=START)
+    shown = practitioner_client.get(f"/passations/{handover.ref}").get_data(as_text=True)
+    assert "Passation annulée avant de commencer" in shown
+    closed = role_client("locum").get(f"/passations/{handover.ref}")
+    assert closed.status_code == 403 and "a été annulée" in closed.get_data(as_text=True)
+    assert "annulée avant de commencer" in traces(app, action="handover.end")[0].detail
+    with app.test_request_context():
+        from cabinet.handover import services
+
+        assert services.mine(user("locum"))["received"] == []
+
+
+def test_only_its_practitioner_ends_a_handover(
+    app, practitioner_client, secretary_client, admin_client, user, period_patient
+):
+    _prepare(practitioner_client, user("locum"), patients=[period_patient])
+    handover = _handover(app)
+    for client in (secretary_client, admin_client):
+        assert _end(client, handover).status_code == 403
+    assert practitioner_client.post("/passations/inconnu/fin").status_code == 404
+    with app.app_context():
+        assert _handover(app).ends == END
+    assert traces(app, action="handover.end") == []

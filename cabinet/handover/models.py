@@ -27,3 +27,7 @@ class Handover(BaseModel):
 
     def is_open(self, today) -> bool:
         return self.starts <= today <= self.ends
+
+    def is_cancelled(self) -> bool:
+        """Ended before it began (services.end_now): it opens no day at all."""
+        return self.ends < self.starts

@@ -37,12 +37,18 @@ class HandoverClosed(Exception):
     """The locum opens a handover outside its dates (refused, traced)."""
 
     def __init__(self, handover: Handover, today: datetime.date):
-        when = "ne commence que le" if today < handover.starts else "est terminée depuis le"
-        day = handover.starts if today < handover.starts else handover.ends
-        super().__init__(
-            f"Cette passation {when} {day:%d/%m/%Y} : elle n'est ouverte que du "
-            f"{handover.starts:%d/%m/%Y} au {handover.ends:%d/%m/%Y}."
-        )
+        if handover.is_cancelled():
+            message = (
+                "Cette passation a été annulée avant de commencer : elle n'ouvre aucun dossier."
+            )
+        else:
+            when = "ne commence que le" if today < handover.starts else "est terminée depuis le"
+            day = handover.starts if today < handover.starts else handover.ends
+            message = (
+                f"Cette passation {when} {day:%d/%m/%Y} : elle n'est ouverte que du "
+                f"{handover.starts:%d/%m/%Y} au {handover.ends:%d/%m/%Y}."
+            )
+        super().__init__(message)
         self.handover = handover
 
 
@@ -133,6 +139,43 @@ def prepare(actor, locum: User, starts, ends, patients: list[Patient]) -> Handov
     return handover
 
 
+def end_now(actor, handover: Handover, today=None) -> Handover:
+    """End the handover now, at its practitioner's word (she is back early, the locum
+    leaves): the locum's grants end yesterday, so her access stops at once; a handover not
+    begun yet is cancelled (it ends the day before it starts). Each grant's end in its
+    patient's access report, the whole traced. HandoverRefused if already over."""
+    day = _today(today)
+    if handover.ends < day or handover.is_cancelled():
+        raise HandoverRefused("Cette passation est déjà terminée.")
+    planned = handover.ends
+    ends = max(handover.starts, day) - datetime.timedelta(days=1)
+    cancelled = ends < handover.starts
+    with database.atomic():
+        Handover.update(ends=ends).where(Handover.id == handover.id).execute()
+        for patient in patients_of(handover):
+            CareGrant.update(ends=ends).where(
+                (CareGrant.handover_ref == handover.ref) & (CareGrant.patient == patient.id)
+            ).execute()
+            trace(
+                actor,
+                "care_grant.end",
+                patient=patient,
+                target=f"handover:{handover.ref}",
+                detail=f"{handover.locum.display_name}, prévu jusqu'au {planned:%d/%m/%Y}",
+            )
+        trace(
+            actor,
+            "handover.end",
+            target=f"handover:{handover.ref}",
+            detail=(
+                f"{handover.locum.display_name}, "
+                + ("annulée avant de commencer" if cancelled else f"fin le {ends:%d/%m/%Y}")
+                + f" au lieu du {planned:%d/%m/%Y}"
+            ),
+        )
+    return Handover.get_by_id(handover.id)
+
+
 def get_handover_or_404(user, ref: str, today=None) -> Handover:
     """The handover, for the practitioner who made it (always) or the locum (during its dates
     only: HandoverClosed otherwise, traced). 404 for anyone else."""
@@ -213,7 +256,8 @@ def sheet(user, handover: Handover, action: str = "handover.view", today=None) -
 def mine(user, today=None) -> dict[str, list[Handover]]:
     """The handovers I made and those I receive, not yet over (the index and home page)."""
     day = _today(today)
-    current = Handover.ends >= day
+    # Not yet over, and not cancelled before it began (end_now: it ends before it starts).
+    current = (Handover.ends >= day) & (Handover.ends >= Handover.starts)
     return {
         "given": list(
             Handover.select()

@@ -2,7 +2,7 @@
 
 import datetime
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from cabinet.handover import bp, forms, services
@@ -54,7 +54,35 @@ def show(handover_ref):
     transmissions. Its practitioner; the locum during its dates only."""
     handover = services.get_handover_or_404(current_user, handover_ref)
     entries = services.sheet(current_user, handover)
-    return render("handover/show.html", handover=handover, entries=entries)
+    return render(
+        "handover/show.html",
+        handover=handover,
+        entries=entries,
+        today=datetime.date.today(),
+        end_form=forms.EndForm(),
+    )
+
+
+@bp.route("/<handover_ref>/fin", methods=["POST"])
+@require("record.write")
+def end(handover_ref):
+    """End the handover now: the locum's access to its files stops at once (or it is
+    cancelled if not begun). Its practitioner only."""
+    handover = services.get_handover_or_404(current_user, handover_ref)
+    if current_user.id != handover.practitioner_id:
+        abort(403)
+    if forms.EndForm().validate_on_submit():
+        try:
+            ended = services.end_now(current_user, handover)
+            if ended.is_cancelled():
+                flash("Passation annulée : elle n'ouvrira aucun dossier.")
+            else:
+                flash(
+                    f"Passation terminée : {ended.locum.display_name} n'a plus accès à ces dossiers."
+                )
+        except services.HandoverRefused as refused:
+            flash(str(refused))
+    return redirect(url_for("handover.show", handover_ref=handover.ref))
 
 
 @bp.route("/<handover_ref>/impression")

@@ -103,7 +103,10 @@ def trace_refused_grant(user, patient: Patient, what: str, today=None) -> CareGr
     grant = _grants(user, patient).order_by(CareGrant.ends.desc()).first()
     if grant is None:
         return None
-    when = "pas encore commencée" if day < grant.starts else "terminée"
+    if grant.ends < grant.starts:
+        when = "annulée"  # ended before it began (handover.services.end_now)
+    else:
+        when = "pas encore commencée" if day < grant.starts else "terminée"
     trace(
         user,
         "care_grant.refused",
