@@ -426,3 +426,26 @@ def test_poster_fits_one_a4_page_with_every_setting_at_its_longest(
     assert "Aucune décision automatisée" in text
     assert normalise(longest(200, "Maison de santé pluriprofessionnelle Saint-Éloi")) in text
     assert_no_screen_text(text, "poster")
+
+
+def test_the_appointment_confirmation_fits_one_a4_page_with_every_setting_at_its_longest(
+    tablet, live_server, practice_at_its_longest, make_patient, user
+):
+    """Found in a walk-through: the confirmation handed to a patient, with the demo's
+    information text, printed on two A4 pages (the second three lines long)."""
+    patient = make_patient(birth_name="Lemaire", first_names="Gisèle")
+    starts = schedule.to_utc(datetime.date.today() + datetime.timedelta(days=1), datetime.time(10))
+    with live_server.app.app_context():
+        visit = new_appointment(patient, user("practitioner"), starts)
+    page = tablet
+    login(page, live_server.url, "secretary")
+    page.goto(f"{live_server.url}/agenda/rdv/{visit.ref}/confirmation")
+    expect(page.locator("h1")).to_have_text("Votre rendez-vous")
+    pdf, text, info = print_pdf(page, "confirmation-parametres-au-maximum")
+    assert_size(page_sizes(pdf), A4_POINTS)
+    print(f"\nConfirmation at its longest: {pdf} ({info['Pages']} page(s))")
+    assert info["Pages"] == "1", f"the confirmation takes {info['Pages']} A4 pages, not one"
+    # Whole: the appointment, and the information text to its last sentence.
+    assert "avec Dr Paul Soignant — Séance" in text
+    assert "Notice complète affichée au cabinet et remise sur demande." in text
+    assert "Imprimer" not in text and "Retour" not in text
