@@ -304,9 +304,10 @@ def test_a_handover_not_begun_is_cancelled(
         # No day of the planned period opens the file any more.
         assert not care_team.is_member(user("locum"), period_patient, today=START)
     shown = practitioner_client.get(f"/passations/{handover.ref}").get_data(as_text=True)
-    assert "Passation annulée avant de commencer" in shown
+    assert "Passation annulée : elle n&#39;ouvrira aucun dossier." in shown
+    assert "Passation arrêtée (elle devait commencer le" in shown
     closed = role_client("locum").get(f"/passations/{handover.ref}")
-    assert closed.status_code == 403 and "a été annulée" in closed.get_data(as_text=True)
+    assert closed.status_code == 403 and "a été arrêtée" in closed.get_data(as_text=True)
     assert "annulée avant de commencer" in traces(app, action="handover.end")[0].detail
     with app.test_request_context():
         from cabinet.handover import services
@@ -325,3 +326,23 @@ def test_only_its_practitioner_ends_a_handover(
     with app.app_context():
         assert _handover(app).ends == END
     assert traces(app, action="handover.end") == []
+
+
+def test_a_handover_begun_today_and_ended_today_opens_nothing_more(
+    app, practitioner_client, role_client, user, period_patient
+):
+    """Found in a walk-through: ending the demo's handover, begun that very day, said it had
+    been « annulée avant de commencer » and that the locum had opened none of the files."""
+    _prepare(practitioner_client, user("locum"), patients=[period_patient])
+    handover = _handover(app)
+    _shift(app, handover, TODAY, END)
+    locum = role_client("locum")
+    assert locum.get(f"/soins/{period_patient.ref}").status_code == 200
+    ended = _end(practitioner_client, handover)
+    shown = practitioner_client.get(ended.headers["Location"]).get_data(as_text=True)
+    assert "Passation terminée : Léa Remplaçante n&#39;a plus accès à ces dossiers." in shown
+    assert "annulée" not in shown
+    assert locum.get(f"/soins/{period_patient.ref}").status_code == 302
+    (whole,) = traces(app, action="handover.end")
+    assert f"arrêtée le jour de son début au lieu du {END:%d/%m/%Y}" in whole.detail
+    assert "arrêtée" in traces(app, action="care_grant.refused")[-1].detail

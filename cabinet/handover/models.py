@@ -29,5 +29,5 @@ class Handover(BaseModel):
         return self.starts <= today <= self.ends
 
     def is_cancelled(self) -> bool:
-        """Ended before it began (services.end_now): it opens no day at all."""
+        """Stopped before its first day or on it (services.end_now): it opens no day."""
         return self.ends < self.starts

@@ -38,9 +38,7 @@ class HandoverClosed(Exception):
 
     def __init__(self, handover: Handover, today: datetime.date):
         if handover.is_cancelled():
-            message = (
-                "Cette passation a été annulée avant de commencer : elle n'ouvre aucun dossier."
-            )
+            message = "Cette passation a été arrêtée : elle n'ouvre plus aucun dossier."
         else:
             when = "ne commence que le" if today < handover.starts else "est terminée depuis le"
             day = handover.starts if today < handover.starts else handover.ends
@@ -141,15 +139,20 @@ def prepare(actor, locum: User, starts, ends, patients: list[Patient]) -> Handov
 
 def end_now(actor, handover: Handover, today=None) -> Handover:
     """End the handover now, at its practitioner's word (she is back early, the locum
-    leaves): the locum's grants end yesterday, so her access stops at once; a handover not
-    begun yet is cancelled (it ends the day before it starts). Each grant's end in its
+    leaves): the locum's grants end yesterday, so her access stops at once; one not begun
+    yet, or begun today, ends the day before it starts (`is_cancelled`). Each grant's end in its
     patient's access report, the whole traced. HandoverRefused if already over."""
     day = _today(today)
     if handover.ends < day or handover.is_cancelled():
         raise HandoverRefused("Cette passation est déjà terminée.")
     planned = handover.ends
     ends = max(handover.starts, day) - datetime.timedelta(days=1)
-    cancelled = ends < handover.starts
+    if handover.starts > day:
+        how = "annulée avant de commencer"
+    elif ends < handover.starts:
+        how = "arrêtée le jour de son début"  # it opened today, until now
+    else:
+        how = f"fin le {ends:%d/%m/%Y}"
     with database.atomic():
         Handover.update(ends=ends).where(Handover.id == handover.id).execute()
         for patient in patients_of(handover):
@@ -167,11 +170,7 @@ def end_now(actor, handover: Handover, today=None) -> Handover:
             actor,
             "handover.end",
             target=f"handover:{handover.ref}",
-            detail=(
-                f"{handover.locum.display_name}, "
-                + ("annulée avant de commencer" if cancelled else f"fin le {ends:%d/%m/%Y}")
-                + f" au lieu du {planned:%d/%m/%Y}"
-            ),
+            detail=f"{handover.locum.display_name}, {how} au lieu du {planned:%d/%m/%Y}",
         )
     return Handover.get_by_id(handover.id)
 

@@ -74,7 +74,7 @@ def end(handover_ref):
     if forms.EndForm().validate_on_submit():
         try:
             ended = services.end_now(current_user, handover)
-            if ended.is_cancelled():
+            if ended.starts > datetime.date.today():
                 flash("Passation annulée : elle n'ouvrira aucun dossier.")
             else:
                 flash(

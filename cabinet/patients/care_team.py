@@ -104,7 +104,7 @@ def trace_refused_grant(user, patient: Patient, what: str, today=None) -> CareGr
     if grant is None:
         return None
     if grant.ends < grant.starts:
-        when = "annulée"  # ended before it began (handover.services.end_now)
+        when = "arrêtée"  # stopped on or before its first day (handover.services.end_now)
     else:
         when = "pas encore commencée" if day < grant.starts else "terminée"
     trace(
