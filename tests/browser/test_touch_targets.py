@@ -264,3 +264,41 @@ def test_a_tap_on_the_stretched_label_toggles_its_box(tablet, live_server, walk_
     expect(reminders).not_to_be_checked()
     tap_label_corner(page, "reminders")
     expect(reminders).to_be_checked()
+
+
+# The menu in portrait (found in a walk-through) -----------------------------------------------
+
+MENU_BOX = """
+() => {
+  const bar = document.querySelector(".topbar").getBoundingClientRect();
+  const nav = document.querySelector(".topbar .nav");
+  const links = [...nav.querySelectorAll("a")].map((a) => a.getBoundingClientRect());
+  return {
+    bar: bar.height,
+    rows: new Set(links.map((r) => Math.round(r.top))).size,
+    pageScroll: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  };
+}
+"""
+
+
+@pytest.mark.parametrize("role", ["admin", "practitioner", "secretary"])
+def test_the_menu_takes_one_line_in_portrait_and_every_item_is_reachable(tablet, live_server, role):
+    """Found in a walk-through: wrapped between the brand and « Se déconnecter », the menu
+    took two to four lines in portrait (820×1180): 162 px for the admin, 206 px for the
+    practitioner. In portrait it has a line of its own, swiped sideways when longer."""
+    page = tablet
+    login(page, live_server.url, role)
+    box = page.evaluate(MENU_BOX)
+    print(f"\n{role}: the top bar {box['bar']:.0f} px high, the menu on {box['rows']} line(s)")
+    assert box["rows"] == 1, box
+    assert box["bar"] <= 0.12 * 1180, box
+    assert box["pageScroll"] <= 0, box  # the page itself never scrolls sideways
+    shot(page, f"menu-portrait-{role}")
+    # Every item can be brought into view and followed, the last one included.
+    last = page.locator(".topbar .nav a").last
+    last.scroll_into_view_if_needed()
+    expect(last).to_be_in_viewport()
+    expect(last).to_have_text("Ma sécurité")
+    last.click()
+    expect(page.locator("h1")).to_have_text("Ma sécurité")
