@@ -43,12 +43,18 @@ def _count(app) -> int:
 
 
 def _patients(make_patient):
-    make_patient(birth_name="Lefèvre", first_names="Hélène", birth_date=datetime.date(1985, 3, 14))
-    make_patient(birth_name="Noël", first_names="Gaëtan", birth_date=datetime.date(1950, 12, 1))
+    return [
+        make_patient(
+            birth_name="Lefèvre", first_names="Hélène", birth_date=datetime.date(1985, 3, 14)
+        ),
+        make_patient(
+            birth_name="Noël", first_names="Gaëtan", birth_date=datetime.date(1950, 12, 1)
+        ),
+    ]
 
 
 def test_rows_are_matched_checked_and_booked_all_or_nothing(app, admin_client, make_patient):
-    _patients(make_patient)
+    lefevre, noel = _patients(make_patient)
     day = f"{DAY:%d/%m/%Y}"
     lines = [
         HEADER,
@@ -62,11 +68,23 @@ def test_rows_are_matched_checked_and_booked_all_or_nothing(app, admin_client, m
     assert response.status_code == 302
     pending = _pending(app)
     assert pending.kind == "appointments" and pending.encoding == "Windows-1252"
+    from cabinet.retention import engine
+
+    with app.app_context():
+        mark = engine.trace_mark()  # as a retention move takes it before reading its files
     page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'data-count="create">2<' in page and 'data-count="refused">2<' in page
     assert "patient introuvable" in page
     assert "date du rendez-vous impossible « 31/02/2030 »" in page
     assert "rendez-vous passé" in page
+    # The preview named two patients of the base: each one's access report will list it, and
+    # a retention move under way sees both files touched since its mark.
+    with app.app_context():
+        assert engine._touched_since(mark) == {lefevre.ref, noel.ref}
+    shown = traces(app, action="appointment.import_preview")
+    assert sorted(t.patient_ref for t in shown) == sorted([lefevre.ref, noel.ref])
+    assert {t.detail for t in shown} == {"2 à créer sur 5 ligne(s)"}
+    assert {t.target for t in shown} == {f"import:{pending.ref}"}
     before = _count(app)
     assert admin_client.post(f"/agenda/import/{pending.ref}/importer").status_code == 422
     assert _count(app) == before

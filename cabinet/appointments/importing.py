@@ -16,6 +16,7 @@ from cabinet.appointments import agenda, schedule, services
 from cabinet.appointments.models import AppointmentType
 from cabinet.appointments.rules import BookingRefused, conflicts
 from cabinet.audit import trace
+from cabinet.audit.services import trace_many
 from cabinet.db import database, utcnow
 from cabinet.patients import importing as patient_importing
 from cabinet.patients.identity import search_key
@@ -197,15 +198,20 @@ def check(pending: PatientImport, now: datetime.datetime) -> tuple[list[Appointm
 
 
 def preview(actor, pending: PatientImport) -> tuple[list[AppointmentRow], list[str]]:
-    """The preview the admin reads (patients' names and times): traced, counts only."""
+    """The preview the admin reads (patients' names and times), traced once per patient of
+    the base it names — so that each one's access report lists it (T4) and a retention move
+    under way leaves those files in place — or once alone when it names none (counts only).
+    Found in a review: traced once without a patient, it escaped both."""
     rows, problems = check(pending, utcnow())
     created = sum(row.status == "create" for row in rows)
-    trace(
-        actor,
-        "appointment.import_preview",
-        target=f"import:{pending.ref}",
-        detail=f"{created} à créer sur {len(rows)} ligne(s)",
-    )
+    detail = f"{created} à créer sur {len(rows)} ligne(s)"
+    target = f"import:{pending.ref}"
+    named = {row.data["patient"].id: row.data["patient"] for row in rows if row.data}
+    if named:
+        entries = [{"patient": p, "target": target, "detail": detail} for p in named.values()]
+        trace_many(actor, "appointment.import_preview", entries)
+    else:
+        trace(actor, "appointment.import_preview", target=target, detail=detail)
     return rows, problems
 
 
