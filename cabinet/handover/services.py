@@ -140,8 +140,8 @@ def prepare(actor, locum: User, starts, ends, patients: list[Patient]) -> Handov
 def end_now(actor, handover: Handover, today=None) -> Handover:
     """End the handover now, at its practitioner's word (she is back early, the locum
     leaves): the locum's grants end yesterday, so her access stops at once; one not begun
-    yet, or begun today, ends the day before it starts (`is_cancelled`). Each grant's end in its
-    patient's access report, the whole traced. HandoverRefused if already over."""
+    yet, or begun today, ends the day before it starts (`is_cancelled`). Each grant's end
+    in its patient's access report, the whole traced. HandoverRefused if already over."""
     day = _today(today)
     if handover.ends < day or handover.is_cancelled():
         raise HandoverRefused("Cette passation est déjà terminée.")
@@ -155,10 +155,8 @@ def end_now(actor, handover: Handover, today=None) -> Handover:
         how = f"fin le {ends:%d/%m/%Y}"
     with database.atomic():
         Handover.update(ends=ends).where(Handover.id == handover.id).execute()
+        CareGrant.update(ends=ends).where(CareGrant.handover_ref == handover.ref).execute()
         for patient in patients_of(handover):
-            CareGrant.update(ends=ends).where(
-                (CareGrant.handover_ref == handover.ref) & (CareGrant.patient == patient.id)
-            ).execute()
             trace(
                 actor,
                 "care_grant.end",
@@ -255,7 +253,8 @@ def sheet(user, handover: Handover, action: str = "handover.view", today=None) -
 def mine(user, today=None) -> dict[str, list[Handover]]:
     """The handovers I made and those I receive, not yet over (the index and home page)."""
     day = _today(today)
-    # Not yet over, and not cancelled before it began (end_now: it ends before it starts).
+    # Not yet over, and not stopped on or before its first day (end_now: it then ends
+    # before it starts).
     current = (Handover.ends >= day) & (Handover.ends >= Handover.starts)
     return {
         "given": list(
