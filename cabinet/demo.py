@@ -221,6 +221,9 @@ def seed_appointments(wanted: int, rng: random.Random, pools: Pools, batch: int 
     mine = {h.id: patient_ids[i :: len(holders)] for i, h in enumerate(holders)}
     home_kind = next((k for k in kinds if k.is_home_visit), kinds[0])
     session_kind = next((k for k in kinds if k.name == "Séance"), kinds[0])
+    # At the practice, a type that is not a home visit (found in a walk-through: the demo
+    # showed « Soin à domicile — Au cabinet »).
+    practice_kinds = [k for k in kinds if not k.is_home_visit] or kinds
     per_holder = wanted // len(holders)
     # Slots of 30 minutes from 08:00 to 19:00 (22 a day), six days a week.
     slots_per_day = 22
@@ -246,7 +249,7 @@ def seed_appointments(wanted: int, rng: random.Random, pools: Pools, batch: int 
                     if at_home
                     else session_kind
                     if rng.random() < 0.7
-                    else rng.choice(kinds)
+                    else rng.choice(practice_kinds)
                 )
                 start = to_utc(day, datetime.time(8 + slot // 2, 30 * (slot % 2)))
                 series_id = None

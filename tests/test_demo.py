@@ -99,3 +99,20 @@ def test_demo_has_tomorrows_round_access_notes_transmissions_and_a_handover(app,
         assert transmissions.unread_count(nurse) >= 1
         (handover,) = Handover.select()
         assert handover.locum_id == locum.id and handover.is_open(datetime.date.today())
+
+
+def test_demo_home_visit_types_are_at_home_and_the_others_at_the_practice(app, runner):
+    """Found in a walk-through: the demo showed « Soin à domicile — Au cabinet », a home
+    visit the round and the tour sheet (which read the place) left out."""
+    from cabinet.appointments.models import Appointment, AppointmentType
+
+    result = runner.invoke(
+        args=["seed-demo", "--patients", "40", "--seed", "3", "--appointments", "2000"]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        pairs = {
+            (a.appointment_type.is_home_visit, a.location)
+            for a in Appointment.select(Appointment, AppointmentType).join(AppointmentType)
+        }
+    assert pairs == {(True, "home"), (False, "practice")}
