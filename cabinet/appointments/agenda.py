@@ -357,11 +357,7 @@ def _open_at(hours: list[tuple[int, str, str]] | None, day: datetime.date, time:
     """Whether a slot may start at `time` ("18:30", Paris) on `day`: within one of the
     day's intervals, or at any time for a practitioner who recorded none (the booking
     rules read them so: rules.conflicts)."""
-    if not hours:
-        return True
-    at = f"{time}:00"
-    weekday = day.weekday()
-    return any(w == weekday and opens <= at < closes for w, opens, closes in hours)
+    return not hours or _closing_at(hours, day, time) is not None
 
 
 def _closing_at(hours: list[tuple[int, str, str]] | None, day: datetime.date, time: str):

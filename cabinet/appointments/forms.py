@@ -143,7 +143,7 @@ class AppointmentForm(_Booking):
         """A free slot of `minutes` (?libre=): keep the chosen type if it fits, else propose
         the longest one that does (the first offered, between equals); none fitting, the
         choice stays and the booking explains why it cannot be made."""
-        types = getattr(self, "offered_types", [])
+        types = self.offered_types  # set by offer(), which booking_form calls first
         chosen = next((t for t in types if str(t.id) == self.appointment_type.data), None)
         if chosen is not None and chosen.duration_minutes <= minutes:
             return

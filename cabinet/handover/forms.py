@@ -39,7 +39,3 @@ class HandoverForm(FrenchForm):
             self.patients.data = [p.ref for p in patients]
         chosen = set(self.patients.data or [])
         return [p for p in patients if p.ref in chosen]
-
-
-class EndForm(FrenchForm):
-    """Ending a handover now: nothing to fill in, the CSRF token only."""

@@ -59,7 +59,6 @@ def show(handover_ref):
         handover=handover,
         entries=entries,
         today=datetime.date.today(),
-        end_form=forms.EndForm(),
     )
 
 
@@ -71,17 +70,16 @@ def end(handover_ref):
     handover = services.get_handover_or_404(current_user, handover_ref)
     if current_user.id != handover.practitioner_id:
         abort(403)
-    if forms.EndForm().validate_on_submit():
-        try:
-            ended = services.end_now(current_user, handover)
-            if ended.starts > datetime.date.today():
-                flash("Passation annulée : elle n'ouvrira aucun dossier.")
-            else:
-                flash(
-                    f"Passation terminée : {ended.locum.display_name} n'a plus accès à ces dossiers."
-                )
-        except services.HandoverRefused as refused:
-            flash(str(refused))
+    # Nothing to fill in: CSRFProtect (cabinet/__init__.py) checks every POST's token.
+    try:
+        ended = services.end_now(current_user, handover)
+    except services.HandoverRefused as refused:
+        flash(str(refused), "error")
+    else:
+        if ended.starts > datetime.date.today():
+            flash("Passation annulée : elle n'ouvrira aucun dossier.")
+        else:
+            flash(f"Passation terminée : {ended.locum.display_name} n'a plus accès à ces dossiers.")
     return redirect(url_for("handover.show", handover_ref=handover.ref))
 
 
