@@ -78,11 +78,12 @@ SMALL_CONTROLS = """
 def walk_data(live_server, make_patient, user):
     """What the main pages show when they are full: the practice filled in; a patient
     cared for by the practitioner (record item, session, past and future appointments, a
-    rights request); another practitioner's patient (break-glass); an appointment at
+    rights request, a handover to the locum); another practitioner's patient (break-glass); an appointment at
     10:00 tomorrow that the booking form will collide with."""
     from cabinet import settings
     from cabinet.appointments.models import AppointmentType
     from cabinet.appointments.schedule import to_utc
+    from cabinet.handover import services as handovers
     from cabinet.patients import access_notes
     from cabinet.patients.models import CareAssignment
     from cabinet.records import services
@@ -120,6 +121,8 @@ def walk_data(live_server, make_patient, user):
             patient,
             {"target": "Douleur", "data": "EVA 4", "actions": "Revoir demain"},
         )
+        # A handover of the patient to the locum, from today: its page links each patient.
+        handover = handovers.prepare(doctor, locum, today, tomorrow, [patient])
         request = RightsRequest.create(
             patient_ref=patient.ref,
             requester="La patiente",
@@ -132,6 +135,7 @@ def walk_data(live_server, make_patient, user):
         "stranger": stranger.ref,
         "appointment": appointment.ref,
         "request": request.ref,
+        "handover": handover.ref,
         "locum": locum.ref,
         "doctor": doctor.ref,
         "tomorrow": tomorrow.isoformat(),
@@ -193,6 +197,7 @@ def pages_for(role: str, data: dict) -> dict[str, str]:
                 "transmissions-non-lues": "/transmissions/",
                 "passations": "/passations/",
                 "passation-nouvelle": "/passations/nouvelle",
+                "passation": f"/passations/{data['handover']}",
             }
         )
     return common | agenda
