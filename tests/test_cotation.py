@@ -142,6 +142,8 @@ def test_night_home_visit_priced_and_kept_in_the_prebill(app, user, patient, pra
         assert visit.total == D("34.58") and visit.acts == "AMI 4, AMI 1, NUIT, MCI, IFD, IK"
     day = practitioner_client.get(f"/cotation/jour?jour={TODAY.isoformat()}").get_data(as_text=True)
     assert "34,58 €" in day and "pas une feuille de soins" in day
+    # The message says the amount as the page does (it said « 34.58 € », found in a walk).
+    assert "Visite cotée 34,58 € ajoutée à la pré-facturation." in day
     sheet = practitioner_client.get(f"/cotation/jour/impression?jour={TODAY.isoformat()}")
     assert "n'est pas une feuille de soins" in sheet.get_data(as_text=True)
     export = practitioner_client.get(f"/cotation/jour/export.csv?jour={TODAY.isoformat()}")

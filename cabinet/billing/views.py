@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from cabinet import dates
 from cabinet.billing import bp, forms, services
-from cabinet.billing.pricing import PricingError
+from cabinet.billing.pricing import PricingError, euros
 from cabinet.htmx import render
 from cabinet.records import scope
 from cabinet.security import require
@@ -34,7 +34,7 @@ def price_visit(patient_ref):
         try:
             if request.form.get("save"):
                 visit = services.save(current_user, patient, form.visit())
-                flash(f"Visite cotée {visit.total} € ajoutée à la pré-facturation.")
+                flash(f"Visite cotée {euros(visit.total)} ajoutée à la pré-facturation.")
                 return redirect(url_for("billing.prebill", jour=visit.visit_day.isoformat()))
             priced = services.price(patient, form.visit())
         except (PricingError, scope.RecordRefused) as refused:
