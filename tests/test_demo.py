@@ -116,3 +116,25 @@ def test_demo_home_visit_types_are_at_home_and_the_others_at_the_practice(app, r
             for a in Appointment.select(Appointment, AppointmentType).join(AppointmentType)
         }
     assert pairs == {(True, "home"), (False, "practice")}
+
+
+def test_demo_reminders_list_the_patients_who_accept_them(app, runner):
+    """I7 on demo data: tomorrow's reminder list names patients who accepted reminders, and
+    leaves out those who did not (found in a walk-through: every demo patient objected,
+    so the list and the e-mail reminders were always empty)."""
+    import datetime
+
+    from cabinet.appointments import agenda
+    from cabinet.auth.models import User
+
+    result = runner.invoke(
+        args=["seed-demo", "--patients", "60", "--seed", "3", "--appointments", "3000"]
+    )
+    assert result.exit_code == 0, result.output
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    with app.test_request_context():
+        secretary = User.get(User.login == "secretaire")
+        to_remind, left_out = agenda.reminders(secretary, tomorrow)
+        assert len(to_remind) >= 3 and left_out >= 1
+        assert not any(a.patient.objects_to_reminders for a in to_remind)
+        assert all("@example." in a.patient.email for a in to_remind if a.patient.email)
