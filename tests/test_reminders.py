@@ -344,3 +344,30 @@ def test_the_command_runs_the_job(app, smtp, runner, make_patient, user, kinds):
     assert result.exit_code == 0, result.output
     assert "1 mis en file, 1 envoyé(s)" in result.output
     assert len(smtp.mailbox.messages) == 1
+
+
+def test_messages_waiting_for_a_mail_server_are_said(
+    app, smtp, admin_client, secretary_client, make_patient, user, kinds
+):
+    """Reminders are on by default (24 h): until the practice sets its mail account, they
+    wait — the outbox and the admin's home page say how many, and where to set it (found in
+    a walk-through: the demo piled them up with nothing said). The secretary's home page
+    does not carry it; once the account is set, the notice goes."""
+    patient = _consenting(make_patient, app)
+    _book(app, user, kinds, patient, SPRING, hour=10)
+    with app.app_context():
+        settings.put("smtp_host", "")
+    _run(app, to_utc(SPRING - datetime.timedelta(days=1), datetime.time(10)))
+    assert [row.status for row in _rows(app)] == ["queued"] and smtp.mailbox.messages == []
+    for page in (admin_client.get("/rappels/envois"), admin_client.get("/")):
+        text = page.get_data(as_text=True)
+        assert "Aucun serveur de courriel n'est réglé" in text
+        assert "1 courriel (rappels, confirmations) attend : il partira" in text
+        assert 'href="/rappels/parametres"' in text
+    assert "Aucun serveur de courriel" not in secretary_client.get("/").get_data(as_text=True)
+    with app.app_context():
+        settings.put("smtp_host", "localhost")
+    assert "Aucun serveur de courriel" not in admin_client.get("/").get_data(as_text=True)
+    assert "Aucun serveur de courriel" not in admin_client.get("/rappels/envois").get_data(
+        as_text=True
+    )

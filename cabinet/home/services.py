@@ -12,6 +12,7 @@ from cabinet.governance import incidents, reviews
 from cabinet.handover import services as handovers
 from cabinet.patients import care_team
 from cabinet.records import scope
+from cabinet.reminders import services as reminders
 from cabinet.retention import jobs as retention_jobs
 from cabinet.rights import services as rights
 from cabinet.security import has_permission
@@ -64,6 +65,9 @@ def home_page(user, today: datetime.date) -> dict:
         "requests": _due_requests(today) if has_permission(user, "rights.register") else [],
         "failed_run": (
             retention_jobs.unresolved_failure() if has_permission(user, "settings.manage") else None
+        ),
+        "waiting": (
+            reminders.waiting_without_server() if has_permission(user, "settings.manage") else 0
         ),
         # X2: the age of the last verified backup, green, orange or red.
         "backup_status": backups.status() if has_permission(user, "settings.manage") else None,

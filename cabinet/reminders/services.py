@@ -290,6 +290,15 @@ def outbox(actor, limit: int = 200) -> list[tuple[OutgoingMail, str]]:
     return [(row, names.get(row.patient_ref, "")) for row in rows]
 
 
+def waiting_without_server() -> int:
+    """How many messages wait because no mail server is set (0 once one is): reminders are
+    on by default (24 h), so a practice that has not set its account yet piles them up
+    unseen — said on the outbox and the admin's home page (found in a walk-through)."""
+    if mail.account().is_complete:
+        return 0
+    return OutgoingMail.select().where(OutgoingMail.status == "queued").count()
+
+
 def save_settings(actor, values: dict, password: str | None) -> list[str]:
     """Store the SMTP account and the reminders' timing; a new password only when typed."""
     values = {key: value for key, value in values.items() if key not in settings.SECRET_KEYS}

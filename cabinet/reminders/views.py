@@ -51,7 +51,11 @@ def send_test():
 @require("settings.manage")
 def outbox():
     """The latest messages: to whom, when, outcome (never their content). Admin."""
-    return render("reminders/outbox.html", rows=services.outbox(current_user))
+    return render(
+        "reminders/outbox.html",
+        rows=services.outbox(current_user),
+        waiting=services.waiting_without_server(),
+    )
 
 
 @bp.route("/rdv/<appointment_ref>/confirmation", methods=["POST"])
