@@ -47,10 +47,13 @@ def _only_transmission(app):
 
 
 def _unread(app, someone):
+    """The home page's count — a plain statement — held to the list's query at each step."""
     from cabinet.transmissions import services
 
     with app.app_context():
-        return services.unread_count(someone)
+        count = services.unread_count(someone)
+        assert count == services._unread_query(someone, None).count()
+        return count
 
 
 def test_a_transmission_written_is_unread_for_the_colleague_until_she_marks_it(

@@ -6,11 +6,13 @@ import datetime
 
 from cabinet import settings
 from cabinet.audit import trace
+from cabinet.auth.models import User
 from cabinet.compliance import backups
-from cabinet.db import utcnow
+from cabinet.db import fetch_all, utcnow
 from cabinet.governance import incidents, reviews
 from cabinet.handover import services as handovers
 from cabinet.patients import care_team
+from cabinet.patients.models import Patient
 from cabinet.records import scope
 from cabinet.reminders import services as reminders
 from cabinet.retention import jobs as retention_jobs
@@ -33,8 +35,9 @@ def _warnings() -> list[str]:
 def _care_notices(user) -> tuple[list, list]:
     """Break-glass accesses to my patients and who joined their teams (traced when shown)."""
     since = utcnow() - datetime.timedelta(days=NOTICE_DAYS)
-    accesses = list(scope.break_glass_on_my_patients(user, since).limit(NOTICE_LIMIT))
-    joins = list(care_team.joined_my_patients(user, since).limit(NOTICE_LIMIT))
+    accesses = scope.break_glass_on_my_patients(user, since, NOTICE_LIMIT)
+    joins = care_team.joined_my_patients(user, since, NOTICE_LIMIT)
+    _with_people([*accesses, *joins])
     if accesses or joins:
         trace(
             user,
@@ -44,6 +47,22 @@ def _care_notices(user) -> tuple[list, list]:
             "l'équipe de soins signalés",
         )
     return accesses, joins
+
+
+def _with_people(rows) -> None:
+    """Each notice's practitioner and patient, read in two statements for all of them rather
+    than one per row and name when the page prints it."""
+    if not rows:
+        return
+    users = _by_id(User, {row.practitioner_id for row in rows})
+    patients = _by_id(Patient, {row.patient_id for row in rows})
+    for row in rows:
+        row.practitioner, row.patient = users[row.practitioner_id], patients[row.patient_id]
+
+
+def _by_id(model, ids: set[int]) -> dict:
+    marks = ", ".join("?" * len(ids))
+    return {row.id: row for row in fetch_all(model, f'"id" IN ({marks})', *ids)}
 
 
 def _due_requests(today: datetime.date) -> list:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from cabinet.audit import trace
 from cabinet.auth.models import User
-from cabinet.db import database
+from cabinet.db import database, fetch_all
 from cabinet.patients.models import CareAssignment, CareGrant, Patient
 from cabinet.security import has_permission
 
@@ -240,21 +240,24 @@ def colleagues_outside(patient: Patient) -> list[User]:
     ]
 
 
-def joined_my_patients(user, since: datetime.datetime):
-    """Colleagues who joined the team of a patient I treat, other than by my own act."""
-    mine = CareAssignment.select(CareAssignment.patient).where(
-        CareAssignment.practitioner == user.id
+def joined_my_patients(user, since: datetime.datetime, limit: int) -> list[CareAssignment]:
+    """The latest colleagues who joined the team of a patient I treat, other than by my own
+    act (home page: a plain statement, db.fetch_all — peewee compiled the query on every
+    visit, issue 20). Times are compared as stored, str(datetime)."""
+    return fetch_all(
+        CareAssignment,
+        _JOINED_MINE,
+        str(since),
+        user.id,
+        user.id,
+        user.id,
+        order_by='"created_at" DESC, "id" DESC',
+        limit=limit,
     )
-    return (
-        CareAssignment.select(CareAssignment, User, Patient)
-        .join(User, on=CareAssignment.practitioner)
-        .switch(CareAssignment)
-        .join(Patient)
-        .where(
-            (CareAssignment.created_at >= since)
-            & (CareAssignment.practitioner != user.id)
-            & (CareAssignment.patient.in_(mine))
-            & ((CareAssignment.added_by.is_null()) | (CareAssignment.added_by != user.id))
-        )
-        .order_by(CareAssignment.created_at.desc())
-    )
+
+
+_JOINED_MINE = """
+    "created_at" >= ? AND "practitioner_id" != ?
+    AND "patient_id" IN (SELECT "patient_id" FROM "care_assignment" WHERE "practitioner_id" = ?)
+    AND ("added_by_id" IS NULL OR "added_by_id" != ?)
+"""

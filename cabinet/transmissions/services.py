@@ -145,8 +145,31 @@ def _unread_query(user, today: datetime.date | None):
 
 
 def unread_count(user, today: datetime.date | None = None) -> int:
-    """How many transmissions of my patients (care team, active grants) I have not read."""
-    return _unread_query(user, today).count()
+    """How many transmissions of my patients (care team, active grants) I have not read:
+    what `_unread_query` counts, as one plain statement — the practitioner's home page asks
+    it on every visit, and peewee compiled the query each time (1.5 ms, issue 20).
+    tests/test_transmissions.py holds the two to the same answers."""
+    day = (today or datetime.date.today()).isoformat()
+    (count,) = database.execute_sql(
+        _UNREAD_COUNT, (user.id, user.id, user.id, day, day, user.id)
+    ).fetchone()
+    return count
+
+
+# Dates compared as stored ("2026-12-08"), as care_team.patient_ids does with the date.
+_UNREAD_COUNT = """
+    SELECT COUNT(*)
+    FROM "transmission" AS t
+    JOIN "patient" AS p ON p."id" = t."patient_id"
+    LEFT JOIN "transmission_read" AS r ON r."transmission_id" = t."id" AND r."reader_id" = ?
+    WHERE t."patient_id" IN (
+              SELECT "patient_id" FROM "care_assignment" WHERE "practitioner_id" = ?
+              UNION
+              SELECT "patient_id" FROM "care_grant"
+              WHERE "grantee_id" = ? AND "starts" <= ? AND "ends" >= ?)
+      AND t."author_id" != ?
+      AND (r."id" IS NULL OR r."version" < t."version")
+"""
 
 
 def unread(user, today: datetime.date | None = None) -> list[Shown]:
