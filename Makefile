@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export PLAYWRIGHT_BROWSERS_PATH := 0
 
-.PHONY: run serve test lint bench init browser-deps bench-deps clean
+.PHONY: run serve test lint bench setup init browser-deps bench-deps clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-init: $(VENV)/.installed
+# Keys, encrypted database, migrations: all that serving needs.
+setup: $(VENV)/.installed
 	$(FLASK) init
+
+# The same, plus the fictitious demo data and its accounts (make run).
+init: setup
 	$(FLASK) seed-demo --if-empty
 	@$(FLASK) demo-accounts
 
@@ -32,7 +36,8 @@ run: init
 # certificate authority (created on the first start in instance/tls/, renewed when due),
 # keys checked before the workers start (gunicorn.conf.py, docs/operations.md, docs/tablets.md).
 # HOST=0.0.0.0 serves the practice's network (and announces CABINET_HOSTNAME by mDNS).
-serve: init
+# Never loads the demo: a new instance starts empty and says how to create its first admin.
+serve: setup
 	@echo "Cabinet : https://localhost:$(PORT) (certificat : instance/tls/ca.crt)"
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py
 

@@ -38,8 +38,9 @@ _redirect = None
 
 
 def on_starting(server):
-    """Open the stores as `create_app` does, in the master, before the workers exist; then
-    create the authority and (re)issue the server certificate when due.
+    """Open the stores as `create_app` does, in the master, before the workers exist (and
+    say how to create the first account when there is none); then create the authority and
+    (re)issue the server certificate when due.
 
     The address actually bound (`--bind` may override HOST/PORT) goes into the environment
     the workers inherit, so the origin WebAuthn expects carries the right port. A
@@ -51,7 +52,13 @@ def on_starting(server):
     host, _, port = server.cfg.bind[0].rpartition(":")
     os.environ["HOST"], os.environ["PORT"] = host.strip("[]"), port
     app = create_app()
+    with app.app_context():
+        from cabinet.users.services import first_account_hint
+
+        hint = first_account_hint()
     db.close_stores()
+    if hint:
+        server.log.warning(hint)
     if app.config["TLS"]:
         try:
             for line in tls.ensure(app.config["TLS_PATH"], app.config["HOSTNAME"]):

@@ -25,6 +25,19 @@ def one_time_password() -> str:
     return "-".join(raw[i : i + 5] for i in range(0, 20, 5))
 
 
+FIRST_ACCOUNT = (
+    "Aucun compte n'existe encore : créez l'administrateur du cabinet avec "
+    "« flask --app app create-user LOGIN --role admin » (mot de passe demandé), "
+    "puis les autres comptes depuis la page Comptes."
+)
+
+
+def first_account_hint() -> str | None:
+    """What the server says at start when nobody can sign in yet (a new instance: serving
+    never loads the demo), or None."""
+    return None if User.select().exists() else FIRST_ACCOUNT
+
+
 def create_user(
     login: str, role: str, password: str, display_name: str | None = None, actor=None, **fields
 ) -> User:
