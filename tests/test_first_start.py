@@ -4,15 +4,13 @@ an instance nobody can sign in to yet says how to create its first admin. `make 
 loads the demo (DESIGN.md). Found in a review: `make serve`, "production" in the README,
 filled an empty instance with the demo."""
 
-import os
 import re
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 from cabinet import create_app
 from tests.conftest import instance_config
+from tests.serving import gunicorn, serving_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,34 +53,12 @@ def test_serving_an_empty_instance_logs_the_hint_and_creates_nobody(tmp_path):
     folder = tmp_path / "instance"
     app = create_app(instance_config(folder))
     assert app.test_cli_runner().invoke(args=["init"]).exit_code == 0
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CABINET_")}
     # Without the scheduler: stopped within a second of its start, APScheduler 3 can log
     # its own shutdown race (agronholm/apscheduler#285), which is not what is tested here.
-    env.update(
-        CABINET_INSTANCE=str(folder),
-        CABINET_TLS="0",
-        CABINET_SCHEDULER="0",
-        HOST="127.0.0.1",
-        PORT="0",
-    )
+    env = serving_env(folder, CABINET_TLS="0", CABINET_SCHEDULER="0", HOST="127.0.0.1", PORT="0")
     log_path = tmp_path / "gunicorn.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--workers", "1"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=log,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while "Booting worker" not in log_path.read_text():
-                assert server.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, log_path.read_text()
-                time.sleep(0.1)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with gunicorn(env, log_path, 1):
+        pass
     served = log_path.read_text()
     assert re.search(r"\[WARNING\] Aucun compte n'existe encore : créez l'administrateur", served)
     assert "Traceback" not in served

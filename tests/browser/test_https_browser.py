@@ -16,9 +16,7 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -29,8 +27,8 @@ from cabinet import create_app
 from cabinet.db import database
 from tests.browser.conftest import ACTION_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, TABLET, shot
 from tests.conftest import instance_config
+from tests.serving import gunicorn, serving_env
 
-ROOT = Path(__file__).resolve().parents[2]
 HOSTNAME = "cabinet.local"
 NURSE, NURSE_NAME = "infirmiere", "Inès Infirmière"
 NURSE_PASSWORD = "lune cactus violon marée tablette"
@@ -68,32 +66,15 @@ def https_server(template_instance, tmp_path):
     plain-HTTP port that only redirects."""
     folder = _instance_with_nurse(template_instance, tmp_path / "instance")
     port, http_port = _free_port(), _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CABINET_")}
-    env.update(
-        CABINET_INSTANCE=str(folder),
+    env = serving_env(
+        folder,
         CABINET_SCHEDULER="0",
         CABINET_HTTP_PORT=str(http_port),
         HOST="127.0.0.1",
         PORT=str(port),
     )
-    log_path = tmp_path / "gunicorn.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--workers", "2"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=log,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while "Booting worker" not in log_path.read_text() or not _listening(http_port):
-                assert server.poll() is None and time.monotonic() < deadline, log_path.read_text()
-                time.sleep(0.1)
-            yield {"port": port, "http_port": http_port, "instance": folder}
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with gunicorn(env, tmp_path / "gunicorn.log", 2, ready=lambda: _listening(http_port)):
+        yield {"port": port, "http_port": http_port, "instance": folder}
 
 
 def _listening(port: int) -> bool:
