@@ -38,7 +38,7 @@ run: init
 # HOST=0.0.0.0 serves the practice's network (and announces CABINET_HOSTNAME by mDNS).
 # Never loads the demo: a new instance starts empty and says how to create its first admin.
 serve: setup
-	@echo "Cabinet : https://localhost:$(PORT) (certificat : instance/tls/ca.crt)"
+	@echo "Cabinet : https://localhost:$(PORT) (certificat : $${CABINET_INSTANCE:-instance}/tls/ca.crt)"
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py
 
 # Debian's chromium (never a downloaded browser), poppler for the PDF checks, and certutil
