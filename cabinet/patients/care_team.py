@@ -58,22 +58,16 @@ def _today(today: datetime.date | None) -> datetime.date:
 
 def is_member(user, patient: Patient, today: datetime.date | None = None) -> bool:
     """In the team: joined it, or holding a grant whose dates include `today`."""
-    if (
-        CareAssignment.select()
-        .where((CareAssignment.patient == patient.id) & (CareAssignment.practitioner == user.id))
-        .exists()
-    ):
-        return True
-    return active_grant(user, patient, today) is not None
+    return is_joined(user, patient) or active_grant(user, patient, today) is not None
 
 
 def is_joined(user, patient: Patient) -> bool:
-    """A member for good (joined the team), whatever grant she holds."""
-    return (
-        CareAssignment.select()
-        .where((CareAssignment.patient == patient.id) & (CareAssignment.practitioner == user.id))
-        .exists()
-    )
+    """A member for good (joined the team), whatever grant she holds. A plain statement:
+    every opening of a record asks it (peewee compiled the query each time, issue 20)."""
+    return database.execute_sql(_JOINED, (patient.id, user.id)).fetchone() is not None
+
+
+_JOINED = 'SELECT 1 FROM "care_assignment" WHERE "patient_id" = ? AND "practitioner_id" = ?'
 
 
 def _grants(user, patient: Patient):
