@@ -223,15 +223,20 @@ def may_refer(actor, patient: Patient) -> bool:
 
 def colleagues_outside(patient: Patient) -> list[User]:
     """Active practitioners (locums included) not yet in the team: whom one may refer to."""
-    inside = CareAssignment.select(CareAssignment.practitioner).where(
-        CareAssignment.patient == patient.id
-    )
-    candidates = User.select().where(User.disabled_at.is_null() & User.id.not_in(inside))
+    # A plain statement: the practitioner's patient page asks on every visit (peewee
+    # compiled the query each time, issue 20).
+    candidates = fetch_all(User, _OUTSIDE, patient.id, order_by='"display_name", "id"')
     return [
         user
-        for user in candidates.order_by(User.display_name)
+        for user in candidates
         if has_permission(user, "record.write") and not user.is_expired()
     ]
+
+
+_OUTSIDE = """
+    "disabled_at" IS NULL
+    AND "id" NOT IN (SELECT "practitioner_id" FROM "care_assignment" WHERE "patient_id" = ?)
+"""
 
 
 def joined_my_patients(user, since: datetime.datetime, limit: int) -> list[CareAssignment]:

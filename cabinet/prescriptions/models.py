@@ -109,7 +109,3 @@ class NursingAssessment(BaseModel):
     class Meta:
         table_name = "nursing_assessment"
         indexes = ((("patient", "done_on"), False),)
-
-    @classmethod
-    def latest_of(cls, patient):
-        return cls.select().where(cls.patient == patient.id).order_by(cls.done_on.desc()).first()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from cabinet import settings
 from cabinet.appointments.models import Appointment, Series
 from cabinet.audit import trace
-from cabinet.db import database
+from cabinet.db import database, fetch_all
 from cabinet.patients.models import CareAssignment, Patient
 from cabinet.prescriptions import photos
 from cabinet.prescriptions.models import (
@@ -168,14 +168,23 @@ def patient_prescriptions(user, patient: Patient, where: str) -> list[Progress] 
     basis = scope.access_basis(user, patient)
     if basis is None:
         return None
-    rows = list(Prescription.of_patient(patient))
+    # A plain statement (db.fetch_all): the patient page and the record ask on every visit,
+    # and peewee compiled the query each time (issue 20). The latest first, as of_patient.
+    rows = fetch_all(
+        Prescription, '"patient_id" = ?', patient.id, order_by='"prescribed_on" DESC, "id"'
+    )
     if rows:
         trace(user, "prescription.view", patient=patient, target="prescriptions", detail=where)
     return progress_of(rows, datetime.date.today())
 
 
 def bsi_of(patient: Patient) -> tuple[NursingAssessment | None, datetime.date | None]:
-    latest = NursingAssessment.latest_of(patient)
+    """The patient's latest BSI and when it falls due (a plain statement: the patient page
+    asks on every visit, issue 20)."""
+    found = fetch_all(
+        NursingAssessment, '"patient_id" = ?', patient.id, order_by='"done_on" DESC', limit=1
+    )
+    latest = found[0] if found else None
     return latest, (bsi_due_date(latest.done_on) if latest else None)
 
 

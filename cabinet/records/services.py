@@ -145,7 +145,13 @@ def record_panel(user, patient: Patient) -> dict:
     return {
         "record_basis": basis,
         "items": current_items(patient),
-        "sessions": list(CareSession.of_patient(patient).limit(PANEL_SESSIONS)),
+        "sessions": fetch_all(
+            CareSession,
+            '"patient_id" = ?',
+            patient.id,
+            order_by='"session_date" DESC, "id" DESC',
+            limit=PANEL_SESSIONS,
+        ),
     }
 
 

@@ -9,7 +9,7 @@ from peewee import JOIN
 
 from cabinet.audit import trace
 from cabinet.auth.models import User
-from cabinet.db import database, utcnow
+from cabinet.db import database, fetch_all, utcnow
 from cabinet.patients import care_team
 from cabinet.patients.models import Patient
 from cabinet.records import scope
@@ -111,7 +111,15 @@ def panel(user, patient: Patient) -> dict:
     """The patient page's section: the latest transmissions, or nothing without a basis."""
     if scope.access_basis(user, patient) is None:
         return {"transmissions_open": False}
-    rows = list(Transmission.of_patient(patient).limit(PANEL_LIMIT))
+    # A plain statement, the latest first as of_patient (the patient page asks on every
+    # visit; peewee compiled the query each time, issue 20).
+    rows = fetch_all(
+        Transmission,
+        '"patient_id" = ?',
+        patient.id,
+        order_by='"created_at" DESC, "id" DESC',
+        limit=PANEL_LIMIT,
+    )
     if rows:
         trace(
             user,
