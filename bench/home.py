@@ -1,11 +1,14 @@
-"""The home pages in-process (issue 20): the first page after every sign-in.
+"""The home pages in-process (issue 20): the first page after every sign-in — and the
+practitioner's own view of a patient, which bench/pages.py drives as the secretary.
 
 Usage: python -m bench.home [--requests 400]
 (the instance of bench/pages.py, seeded or reused at its default size). Signs in through
 the real login a secretary and a practitioner of its own (the practitioner with a software
-authenticator, an empty team, named to sort after the demo's agendas; both disabled at the
-end, as bench/pages.py disables its own), then prints medians of:
+authenticator, in the team of the bench's patient only, named to sort after the demo's
+agendas; both disabled at the end, as bench/pages.py disables its own), then prints
+medians of:
 - the secretary's home page and the practitioner's, through Flask's test client;
+- the practitioner's patient page and care record of the bench's patient;
 - the home page's data for the demo's `praticien`, whose team holds her share of the
   demo's patients (4,970 at 100,000), asked directly in a request context: her second
   factor is not the bench's to use.
@@ -27,20 +30,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=400)
     args = parser.parse_args()
-    folder, _ = bench_pages.prepare(100_000, 1_000_000, 3_000_000)
+    folder, facts = bench_pages.prepare(100_000, 1_000_000, 3_000_000)
     app = instance_app(folder)
-    accounts = _accounts(app)
+    accounts = _accounts(app, facts["patient_id"])
     try:
         desk = _signed_in(app, *accounts["secretary"])
         _report("home page, secretary", lambda: _home(desk), args.requests)
         doctor = _signed_in(app, *accounts["practitioner"], authenticator=True)
-        _report("home page, practitioner (empty team)", lambda: _home(doctor), args.requests)
+        _report(
+            "home page, practitioner (a one-patient team)", lambda: _home(doctor), args.requests
+        )
+        ref = facts["patient_ref"]
+        for name, path in (("patient page", f"/patients/{ref}"), ("care record", f"/soins/{ref}")):
+            _report(f"{name}, practitioner", lambda p=path: _page(doctor, p), args.requests)
         _report_demo_practitioner(app, max(args.requests // 10, 20))
     finally:
         _disable(app)
 
 
-def _accounts(app) -> dict:
+def _accounts(app, patient_id: int) -> dict:
+    from cabinet.patients.models import CareAssignment
     from cabinet.users.services import create_user
 
     made = {
@@ -51,7 +60,8 @@ def _accounts(app) -> dict:
         login, password = made["secretary"]
         create_user(login, "secretary", password, display_name="Banc secrétaire")
         login, password = made["practitioner"]
-        create_user(login, "practitioner", password, display_name="Zoé Banc (essai)")
+        doctor = create_user(login, "practitioner", password, display_name="Zoé Banc (essai)")
+        CareAssignment.create(patient=patient_id, practitioner=doctor.id)
     return made
 
 
@@ -88,6 +98,11 @@ def _token(page: str, where: str = "htmx") -> str:
 def _home(client) -> None:
     response = client.get("/")
     assert response.status_code == 200 and "Bonjour" in response.get_data(as_text=True)
+
+
+def _page(client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
 
 
 def _report(name: str, ask, requests: int) -> None:
