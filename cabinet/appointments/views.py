@@ -134,7 +134,7 @@ def show(appointment_ref):
         cancel_form=forms.CancelForm(),
         mark_form=forms.MarkForm(),
         markable=services.markable(appointment),
-        events=list(appointment.events),
+        events=agenda.events_of(appointment),
         address=agenda.visit_address(appointment),
     )
 
