@@ -112,18 +112,6 @@ def trace_refused_grant(user, patient: Patient, what: str, today=None) -> CareGr
     return grant
 
 
-def patient_ids(user, today: datetime.date | None = None):
-    """A query of the ids of the patients whose team `user` is in today (grants included)."""
-    day = _today(today)
-    joined = CareAssignment.select(CareAssignment.patient).where(
-        CareAssignment.practitioner == user.id
-    )
-    granted = CareGrant.select(CareGrant.patient).where(
-        (CareGrant.grantee == user.id) & (CareGrant.starts <= day) & (CareGrant.ends >= day)
-    )
-    return joined | granted
-
-
 @dataclass(slots=True, frozen=True)
 class TeamMember:
     """A line of the care team as the patient page shows it."""
