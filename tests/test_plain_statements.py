@@ -145,3 +145,25 @@ def test_the_grid_tells_paris_times_across_both_dst_changes(app, user, make_pati
             assert [c.end_text for c in cells] == [
                 f"{schedule.to_local(c.ends_at):%H:%M}" for c in cells
             ]
+
+
+def test_an_appointments_page_reads_what_peewee_reads(app, user, make_patient, kinds):
+    """The appointment's page reads it and its patient, agenda holder, type and history by
+    plain statements: the same rows as peewee's query and lazy loads, nothing written."""
+    from cabinet.appointments.models import Appointment, AppointmentEvent
+
+    patient, doctor = make_patient(birth_name="Relue"), user("practitioner")
+    with app.test_request_context():
+        booked = services.book(
+            booking(doctor, patient, kinds["Séance"], FUTURE, 10), user("secretary")
+        )
+        got = agenda.get_appointment_or_404(booked.ref)
+        wanted = Appointment.get(Appointment.ref == booked.ref)
+        assert got.__data__ == wanted.__data__
+        for related in ("patient", "practitioner", "appointment_type"):
+            assert getattr(got, related).__data__ == getattr(wanted, related).__data__
+        assert got.series is None and wanted.series is None
+        assert [e.__data__ for e in agenda.events_of(got)] == [
+            e.__data__ for e in wanted.events.order_by(AppointmentEvent.id)
+        ]
+        assert [e.kind for e in agenda.events_of(got)] == ["booked"]
