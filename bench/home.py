@@ -8,7 +8,8 @@ authenticator, in the team of the bench's patient only, named to sort after the 
 agendas; both disabled at the end, as bench/pages.py disables its own), then prints
 medians of:
 - the secretary's home page and the practitioner's, through Flask's test client;
-- the practitioner's patient page and care record of the bench's patient;
+- the practitioner's patient page, care record and latest appointment of the bench's
+  patient, and her unread transmissions;
 - the home page's data for the demo's `praticien`, whose team holds her share of the
   demo's patients (4,970 at 100,000), asked directly in a request context: her second
   factor is not the bench's to use.
@@ -40,8 +41,13 @@ def main() -> None:
         _report(
             "home page, practitioner (a one-patient team)", lambda: _home(doctor), args.requests
         )
-        ref = facts["patient_ref"]
-        for name, path in (("patient page", f"/patients/{ref}"), ("care record", f"/soins/{ref}")):
+        ref, appointment = facts["patient_ref"], _an_appointment(app, facts["patient_id"])
+        for name, path in (
+            ("patient page", f"/patients/{ref}"),
+            ("care record", f"/soins/{ref}"),
+            ("an appointment's page", f"/agenda/rdv/{appointment}"),
+            ("unread transmissions", "/transmissions/"),
+        ):
             _report(f"{name}, practitioner", lambda p=path: _page(doctor, p), args.requests)
         _report_demo_practitioner(app, max(args.requests // 10, 20))
     finally:
@@ -98,6 +104,20 @@ def _token(page: str, where: str = "htmx") -> str:
 def _home(client) -> None:
     response = client.get("/")
     assert response.status_code == 200 and "Bonjour" in response.get_data(as_text=True)
+
+
+def _an_appointment(app, patient_id: int) -> str:
+    """The ref of the bench patient's latest appointment."""
+    from cabinet.appointments.models import Appointment
+
+    with app.app_context():
+        latest = (
+            Appointment.select(Appointment.ref)
+            .where(Appointment.patient == patient_id)
+            .order_by(Appointment.starts_at.desc())
+            .first()
+        )
+        return latest.ref
 
 
 def _page(client, path: str) -> None:
