@@ -63,7 +63,7 @@ def test_the_grid_keeps_a_days_bounds_and_matches_the_appointments_query(
             services.book(booking(doctor, patient, kinds["Séance"], day, hour), secretary)
         start, end = schedule.local_day_bounds(FUTURE)
         cells = agenda.grid_between([doctor.id], start, end)
-        expected = list(agenda.appointments_between([doctor.id], start, end))
+        expected = _peewee_between([doctor.id], start, end)
     assert [c.start_text for c in cells] == ["00:00", "23:00"]
     assert [(c.ref, c.starts_at) for c in cells] == [(a.ref, a.starts_at) for a in expected]
     assert all(c.who == "BORNES " + patient.first_names.split(" ")[0] for c in cells)
@@ -167,3 +167,50 @@ def test_an_appointments_page_reads_what_peewee_reads(app, user, make_patient, k
             e.__data__ for e in wanted.events.order_by(AppointmentEvent.id)
         ]
         assert [e.kind for e in agenda.events_of(got)] == ["booked"]
+
+
+def _peewee_between(practitioner_ids, start, end):
+    """What the plain statements replaced: peewee's query of appointments in [start, end)."""
+    from cabinet.appointments.models import Appointment, AppointmentType
+    from cabinet.patients.models import Patient
+
+    return list(
+        Appointment.select(Appointment, Patient, AppointmentType)
+        .join(Patient)
+        .switch(Appointment)
+        .join(AppointmentType)
+        .where(
+            Appointment.practitioner.in_(practitioner_ids)
+            & (Appointment.starts_at >= start)
+            & (Appointment.starts_at < end)
+        )
+        .order_by(Appointment.starts_at, Appointment.id)
+    )
+
+
+def test_appointments_between_reads_what_peewee_reads_with_their_people(
+    app, user, make_patient, kinds
+):
+    """The round, the tour sheet and the reminders list: the same appointments as peewee's
+    query, in order, the day's bounds kept, each with its patient, holder and type."""
+    first, second = make_patient(birth_name="Premier"), make_patient(birth_name="Second")
+    doctor, locum = user("practitioner"), user("locum")
+    following = FUTURE + datetime.timedelta(days=1)
+    with app.test_request_context():
+        secretary = user("secretary")
+        for who, patient, day, hour in (
+            (doctor, first, FUTURE, 0),
+            (locum, second, FUTURE, 9),
+            (doctor, second, FUTURE, 23),
+            (doctor, first, following, 0),
+        ):
+            services.book(booking(who, patient, kinds["Séance"], day, hour), secretary)
+        start, end = schedule.local_day_bounds(FUTURE)
+        got = agenda.appointments_between([doctor.id, locum.id], start, end)
+        wanted = _peewee_between([doctor.id, locum.id], start, end)
+        assert [a.__data__ for a in got] == [a.__data__ for a in wanted]
+        assert len(got) == 3
+        for related in ("patient", "practitioner", "appointment_type"):
+            assert [getattr(a, related).__data__ for a in got] == [
+                getattr(a, related).__data__ for a in wanted
+            ]

@@ -14,7 +14,7 @@ from cabinet.appointments import agenda
 from cabinet.appointments.models import Appointment, Round, RoundStop
 from cabinet.audit import trace
 from cabinet.auth.models import User
-from cabinet.db import database, utcnow
+from cabinet.db import database, fetch_all, fetch_one, utcnow
 
 MAX_KILOMETRES = Decimal("999.9")
 
@@ -24,7 +24,8 @@ class RoundRefused(Exception):
 
 
 def _round(practitioner: User, day: datetime.date) -> Round | None:
-    return Round.get_or_none((Round.practitioner == practitioner.id) & (Round.day == day))
+    # A plain statement (db.fetch_one): the round and the tour sheet ask it on every visit.
+    return fetch_one(Round, '"practitioner_id" = ? AND "day" = ?', practitioner.id, day.isoformat())
 
 
 def ordered(practitioner: User, day: datetime.date) -> list[Appointment]:
@@ -35,7 +36,7 @@ def ordered(practitioner: User, day: datetime.date) -> list[Appointment]:
     if saved is not None:
         positions = {
             stop.appointment_id: stop.position
-            for stop in RoundStop.select().where(RoundStop.round == saved.id)
+            for stop in fetch_all(RoundStop, '"round_id" = ?', saved.id)
         }
     placed = sorted((v for v in visits if v.id in positions), key=lambda v: positions[v.id])
     rest = [v for v in visits if v.id not in positions]  # already in time order
