@@ -20,7 +20,7 @@ from cabinet.appointments.models import (
 )
 from cabinet.audit import trace
 from cabinet.auth.models import User
-from cabinet.db import database, fetch_all, fetch_one
+from cabinet.db import database, fetch_all, fetch_by_id, fetch_one
 from cabinet.patients.models import Patient
 from cabinet.security import ROLE_PERMISSIONS, has_permission
 
@@ -180,20 +180,13 @@ def appointments_between(
         str(end),
         order_by='"starts_at", "id"',
     )
-    patients = _by_id(Patient, {a.patient_id for a in found})
-    holders = _by_id(User, {a.practitioner_id for a in found})
-    kinds = _by_id(AppointmentType, {a.appointment_type_id for a in found})
+    patients = fetch_by_id(Patient, {a.patient_id for a in found})
+    holders = fetch_by_id(User, {a.practitioner_id for a in found})
+    kinds = fetch_by_id(AppointmentType, {a.appointment_type_id for a in found})
     for a in found:
         a.patient, a.practitioner = patients[a.patient_id], holders[a.practitioner_id]
         a.appointment_type = kinds[a.appointment_type_id]
     return found
-
-
-def _by_id(model, ids: set[int]) -> dict:
-    if not ids:
-        return {}
-    marks = ", ".join("?" * len(ids))
-    return {row.id: row for row in fetch_all(model, f'"id" IN ({marks})', *ids)}
 
 
 @dataclass(slots=True)

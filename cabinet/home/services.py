@@ -8,7 +8,7 @@ from cabinet import settings
 from cabinet.audit import trace
 from cabinet.auth.models import User
 from cabinet.compliance import backups
-from cabinet.db import fetch_all, utcnow
+from cabinet.db import fetch_by_id, utcnow
 from cabinet.governance import incidents, reviews
 from cabinet.handover import services as handovers
 from cabinet.patients import care_team
@@ -54,15 +54,10 @@ def _with_people(rows) -> None:
     than one per row and name when the page prints it."""
     if not rows:
         return
-    users = _by_id(User, {row.practitioner_id for row in rows})
-    patients = _by_id(Patient, {row.patient_id for row in rows})
+    users = fetch_by_id(User, {row.practitioner_id for row in rows})
+    patients = fetch_by_id(Patient, {row.patient_id for row in rows})
     for row in rows:
         row.practitioner, row.patient = users[row.practitioner_id], patients[row.patient_id]
-
-
-def _by_id(model, ids: set[int]) -> dict:
-    marks = ", ".join("?" * len(ids))
-    return {row.id: row for row in fetch_all(model, f'"id" IN ({marks})', *ids)}
 
 
 def _due_requests(today: datetime.date) -> list:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from cabinet.audit import trace
 from cabinet.auth.models import User
-from cabinet.db import database, fetch_all, utcnow
+from cabinet.db import database, fetch_all, fetch_by_id, utcnow
 from cabinet.patients.models import Patient
 from cabinet.records import billing
 from cabinet.records.models import (
@@ -120,9 +120,7 @@ def sessions_of(patient: Patient, limit: int | None = None) -> list[CareSession]
         acts = database.execute_sql(_ACT_CODES.format(marks=marks), [s.id for s in sessions])
         for session_id, code in acts.fetchall():
             codes.setdefault(session_id, []).append(code)
-        ids = {s.practitioner_id for s in sessions}
-        marks = ", ".join("?" * len(ids))
-        names = {u.id: u for u in fetch_all(User, f'"id" IN ({marks})', *ids)}
+        names = fetch_by_id(User, {s.practitioner_id for s in sessions})
     for session in sessions:
         session.act_codes = codes.get(session.id, [])
         session.practitioner = names[session.practitioner_id]

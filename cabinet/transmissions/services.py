@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from cabinet.audit import trace
 from cabinet.auth.models import User
-from cabinet.db import database, fetch_all, utcnow
+from cabinet.db import database, fetch_all, fetch_by_id, utcnow
 from cabinet.patients.models import Patient
 from cabinet.records import scope
 from cabinet.records.scope import RecordRefused
@@ -75,7 +75,7 @@ def shown(user, transmissions: list[Transmission]) -> list[Shown]:
     found = fetch_all(
         TransmissionRead, f'"transmission_id" IN ({marks})', *ids, order_by='"read_at", "id"'
     )
-    readers = {u.id: u for u in _by_ids(User, list({r.reader_id for r in found}))}
+    readers = fetch_by_id(User, {r.reader_id for r in found})
     for read in found:
         read.reader = readers[read.reader_id]
         reads.setdefault(read.transmission_id, []).append(read)
@@ -166,7 +166,9 @@ def unread(user, today: datetime.date | None = None) -> list[Shown]:
         'SELECT t."id" ' + _UNREAD + ' ORDER BY t."created_at" DESC, t."id" DESC LIMIT ?',
         (*_unread_values(user, today), UNREAD_LIMIT),
     ).fetchall()
-    rows = _with_patients(_by_ids(Transmission, [id_ for (id_,) in found]))
+    ids = [id_ for (id_,) in found]
+    by_id = fetch_by_id(Transmission, ids)
+    rows = _with_patients([by_id[id_] for id_ in ids])  # the latest first, as found
     with database.atomic():
         for patient in {t.patient_id: t.patient for t in rows}.values():
             trace(
@@ -179,18 +181,9 @@ def unread(user, today: datetime.date | None = None) -> list[Shown]:
     return shown(user, rows)
 
 
-def _by_ids(model, ids: list[int]) -> list:
-    """The rows of `model` with these ids, in their order (one plain statement)."""
-    if not ids:
-        return []
-    marks = ", ".join("?" * len(ids))
-    rows = {row.id: row for row in fetch_all(model, f'"id" IN ({marks})', *ids)}
-    return [rows[id_] for id_ in ids]
-
-
 def _with_patients(rows: list[Transmission]) -> list[Transmission]:
     """Each transmission with its patient, read in one statement for all of them."""
-    patients = {p.id: p for p in _by_ids(Patient, list({t.patient_id for t in rows}))}
+    patients = fetch_by_id(Patient, {t.patient_id for t in rows})
     for t in rows:
         t.patient = patients[t.patient_id]
     return rows
