@@ -5,6 +5,7 @@ loads the demo (DESIGN.md). Found in a review: `make serve`, "production" in the
 filled an empty instance with the demo."""
 
 import re
+import secrets
 import subprocess
 from pathlib import Path
 
@@ -42,7 +43,7 @@ def test_an_instance_without_accounts_says_how_to_create_the_first_admin(tmp_pat
     with app.app_context():
         hint = first_account_hint()
         assert "flask --app app create-user LOGIN --role admin" in hint
-        create_user("direction", "admin", "une phrase de passe assez longue pour la politique")
+        create_user("direction", "admin", secrets.token_urlsafe(16))
         assert first_account_hint() is None
 
 
